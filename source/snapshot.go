@@ -1,0 +1,380 @@
+package source
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
+)
+
+// maxSymlinks bounds symlink resolution, as the kernel's ELOOP does.
+const maxSymlinks = 40
+
+// Snapshot is one immutable view of the project's files.
+type Snapshot struct {
+	repo        *git.Repository
+	repoDir     string // absolute root of the git worktree
+	projectPath string // project directory relative to repoDir, slash-separated, "" at the root
+	objects     storer.EncodedObjectStorer
+	root        *object.Tree
+	head        *object.Commit // nil when the repository has no commit yet (--dev only)
+	dev         bool
+}
+
+// Entry is one path of a snapshot: a blob, a tree, a symlink or a submodule (gitlink).
+type Entry struct {
+	Path string // relative to the project directory, slash-separated
+	Mode filemode.FileMode
+	Hash plumbing.Hash
+}
+
+// IsDir reports whether the entry is a tree.
+func (e Entry) IsDir() bool { return e.Mode == filemode.Dir }
+
+type options struct {
+	worktree bool
+}
+
+// Option changes how Open reads the project.
+type Option func(*options)
+
+// WithWorktree reads the working tree instead of the HEAD commit (werf's --dev):
+// tracked files as they are on disk, and untracked files that .gitignore does not
+// ignore.
+func WithWorktree() Option { return func(o *options) { o.worktree = true } }
+
+// Open reads the project whose directory is projectDir, which must be inside a git
+// worktree.
+func Open(projectDir string, opts ...Option) (*Snapshot, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+
+	absProject, err := filepath.Abs(projectDir)
+	if err != nil {
+		return nil, fmt.Errorf("project directory %s: %w", projectDir, err)
+	}
+	absProject, err = filepath.EvalSymlinks(absProject)
+	if err != nil {
+		return nil, fmt.Errorf("project directory %s: %w", projectDir, err)
+	}
+	repo, err := git.PlainOpenWithOptions(absProject, &git.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	if err != nil {
+		if errors.Is(err, git.ErrRepositoryNotExists) {
+			return nil, fmt.Errorf("project directory %s is not inside a git repository: dagwerf reads werf.yaml and build contexts from git (run `git init` and commit)", projectDir)
+		}
+		return nil, fmt.Errorf("open git repository of %s: %w", projectDir, err)
+	}
+	wt, err := repo.Worktree()
+	if err != nil {
+		return nil, fmt.Errorf("git repository of %s has no worktree: %w", projectDir, err)
+	}
+	repoDir, err := filepath.EvalSymlinks(wt.Filesystem.Root())
+	if err != nil {
+		return nil, fmt.Errorf("git worktree of %s: %w", projectDir, err)
+	}
+	rel, err := filepath.Rel(repoDir, absProject)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return nil, fmt.Errorf("project directory %s is outside its git worktree %s", projectDir, repoDir)
+	}
+	s := &Snapshot{repo: repo, repoDir: repoDir, projectPath: filepath.ToSlash(rel), objects: repo.Storer, dev: o.worktree}
+	if s.projectPath == "." {
+		s.projectPath = ""
+	}
+
+	head, err := headCommit(repo)
+	if err != nil && !(o.worktree && errors.Is(err, plumbing.ErrReferenceNotFound)) {
+		if errors.Is(err, plumbing.ErrReferenceNotFound) {
+			return nil, fmt.Errorf("git repository %s has no commit yet: dagwerf builds the HEAD commit (commit first, or use --dev to build the working tree)", repoDir)
+		}
+		return nil, fmt.Errorf("read HEAD commit of %s: %w", repoDir, err)
+	}
+	s.head = head
+
+	if o.worktree {
+		root, objects, err := snapshotWorktree(repo, repoDir)
+		if err != nil {
+			return nil, fmt.Errorf("read working tree %s: %w", repoDir, err)
+		}
+		s.root, s.objects = root, objects
+		return s, nil
+	}
+	if s.root, err = head.Tree(); err != nil {
+		return nil, fmt.Errorf("read tree of commit %s in %s: %w", head.Hash, repoDir, err)
+	}
+	return s, nil
+}
+
+func headCommit(repo *git.Repository) (*object.Commit, error) {
+	ref, err := repo.Head()
+	if err != nil {
+		return nil, err
+	}
+	return repo.CommitObject(ref.Hash())
+}
+
+// RepoDir is the absolute root of the git worktree.
+func (s *Snapshot) RepoDir() string { return s.repoDir }
+
+// ProjectDir is the absolute project directory.
+func (s *Snapshot) ProjectDir() string {
+	return filepath.Join(s.repoDir, filepath.FromSlash(s.projectPath))
+}
+
+// ProjectPath is the project directory relative to the repository root ("" at the root).
+func (s *Snapshot) ProjectPath() string { return s.projectPath }
+
+// Dev reports whether the snapshot is of the working tree.
+func (s *Snapshot) Dev() bool { return s.dev }
+
+// Commit is the HEAD commit hash, "" when the repository has none yet.
+func (s *Snapshot) Commit() string {
+	if s.head == nil {
+		return ""
+	}
+	return s.head.Hash.String()
+}
+
+// CommitTime is the HEAD commit's committer time, zero when there is none.
+func (s *Snapshot) CommitTime() time.Time {
+	if s.head == nil {
+		return time.Time{}
+	}
+	return s.head.Committer.When
+}
+
+// Objects is the git object store the snapshot's trees and blobs are read from.
+func (s *Snapshot) Objects() storer.EncodedObjectStorer { return s.objects }
+
+// Clean turns a project-relative path into its canonical slash form and refuses
+// absolute paths and paths that leave the project directory. "" and "." are the
+// project directory itself.
+func Clean(rel string) (string, error) {
+	if filepath.IsAbs(rel) || path.IsAbs(filepath.ToSlash(rel)) {
+		return "", fmt.Errorf("path %q is absolute: paths are relative to the project directory", rel)
+	}
+	p := path.Clean(filepath.ToSlash(rel))
+	if p == ".." || strings.HasPrefix(p, "../") {
+		return "", fmt.Errorf("path %q leaves the project directory", rel)
+	}
+	if p == "." {
+		return "", nil
+	}
+	return p, nil
+}
+
+// repoPath joins a project-relative path onto the project directory's place in the repository.
+func (s *Snapshot) repoPath(rel string) (string, error) {
+	p, err := Clean(rel)
+	if err != nil {
+		return "", err
+	}
+	return path.Join(s.projectPath, p), nil
+}
+
+// projectRel is the inverse of repoPath.
+func (s *Snapshot) projectRel(repoPath string) string {
+	if s.projectPath == "" {
+		return repoPath
+	}
+	if repoPath == s.projectPath {
+		return ""
+	}
+	return strings.TrimPrefix(repoPath, s.projectPath+"/")
+}
+
+// Lookup finds the entry at a project-relative path without following a symlink in
+// its last element. A missing path is an error wrapping fs.ErrNotExist.
+func (s *Snapshot) Lookup(rel string) (Entry, error) {
+	p, err := s.repoPath(rel)
+	if err != nil {
+		return Entry{}, err
+	}
+	e, err := s.resolve(p, false)
+	if err != nil {
+		return Entry{}, err
+	}
+	e.Path = s.projectRel(e.Path)
+	return e, nil
+}
+
+// Stat is Lookup following symlinks; a symlink that leaves the repository is an error.
+func (s *Snapshot) Stat(rel string) (Entry, error) {
+	p, err := s.repoPath(rel)
+	if err != nil {
+		return Entry{}, err
+	}
+	e, err := s.resolve(p, true)
+	if err != nil {
+		return Entry{}, err
+	}
+	e.Path = s.projectRel(e.Path)
+	return e, nil
+}
+
+// ReadFile reads a file's content from git objects, following symlinks.
+func (s *Snapshot) ReadFile(rel string) ([]byte, error) {
+	e, err := s.Stat(rel)
+	if err != nil {
+		return nil, err
+	}
+	switch e.Mode {
+	case filemode.Regular, filemode.Executable, filemode.Deprecated:
+	default:
+		return nil, &fs.PathError{Op: "read", Path: rel, Err: errors.New("not a regular file")}
+	}
+	return s.readBlob(e.Hash)
+}
+
+func (s *Snapshot) readBlob(h plumbing.Hash) ([]byte, error) {
+	obj, err := s.objects.EncodedObject(plumbing.BlobObject, h)
+	if err != nil {
+		return nil, fmt.Errorf("read git blob %s: %w", h, err)
+	}
+	r, err := obj.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("read git blob %s: %w", h, err)
+	}
+	defer r.Close()
+	return io.ReadAll(r)
+}
+
+// Tree returns the git tree at a project-relative directory ("" for the project directory).
+func (s *Snapshot) Tree(rel string) (*object.Tree, error) {
+	e, err := s.Stat(rel)
+	if err != nil {
+		return nil, err
+	}
+	if !e.IsDir() {
+		return nil, &fs.PathError{Op: "tree", Path: rel, Err: errors.New("not a directory")}
+	}
+	return object.GetTree(s.objects, e.Hash)
+}
+
+// Walk calls fn for every entry under the project-relative directory dir, in git's
+// tree order, parents before children. Symlinks are reported, not followed. fn may
+// return fs.SkipDir to skip a directory's contents.
+func (s *Snapshot) Walk(dir string, fn func(e Entry) error) error {
+	root, err := s.Tree(dir)
+	if err != nil {
+		return err
+	}
+	d, _ := Clean(dir)
+	err = s.walkTree(root, d, fn)
+	if errors.Is(err, fs.SkipAll) {
+		return nil
+	}
+	return err
+}
+
+func (s *Snapshot) walkTree(t *object.Tree, dir string, fn func(e Entry) error) error {
+	for _, te := range t.Entries {
+		e := Entry{Path: path.Join(dir, te.Name), Mode: te.Mode, Hash: te.Hash}
+		err := fn(e)
+		if errors.Is(err, fs.SkipDir) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if te.Mode != filemode.Dir {
+			continue
+		}
+		sub, err := object.GetTree(s.objects, te.Hash)
+		if err != nil {
+			return fmt.Errorf("read git tree %s (%s): %w", te.Hash, e.Path, err)
+		}
+		if err := s.walkTree(sub, e.Path, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// resolve walks a repository-relative path from the root tree, following symlinks in
+// intermediate elements, and in the last one when follow is set.
+func (s *Snapshot) resolve(p string, follow bool) (Entry, error) {
+	links := 0
+	for {
+		e, rest, err := s.walkTo(p, follow)
+		if err != nil {
+			return Entry{}, err
+		}
+		if e.Mode != filemode.Symlink || (rest == "" && !follow) {
+			return e, nil
+		}
+		if links++; links > maxSymlinks {
+			return Entry{}, &fs.PathError{Op: "resolve", Path: p, Err: errors.New("too many levels of symbolic links")}
+		}
+		target, err := s.readBlob(e.Hash)
+		if err != nil {
+			return Entry{}, err
+		}
+		t := string(target)
+		if path.IsAbs(t) {
+			return Entry{}, &fs.PathError{Op: "resolve", Path: s.projectRel(e.Path), Err: fmt.Errorf("symlink to absolute path %q points outside the repository", t)}
+		}
+		next := path.Join(path.Dir(e.Path), t, rest)
+		if next == ".." || strings.HasPrefix(next, "../") {
+			return Entry{}, &fs.PathError{Op: "resolve", Path: s.projectRel(e.Path), Err: fmt.Errorf("symlink to %q points outside the repository", t)}
+		}
+		if next == "." {
+			next = ""
+		}
+		p = next
+	}
+}
+
+// walkTo descends along p and stops at its end or at the first symlink; rest is what
+// remains of p after that symlink.
+func (s *Snapshot) walkTo(p string, follow bool) (e Entry, rest string, err error) {
+	e = Entry{Path: "", Mode: filemode.Dir, Hash: s.root.Hash}
+	if p == "" {
+		return e, "", nil
+	}
+	t := s.root
+	parts := strings.Split(p, "/")
+	for i, name := range parts {
+		if t == nil {
+			return Entry{}, "", &fs.PathError{Op: "lookup", Path: s.projectRel(p), Err: fs.ErrNotExist}
+		}
+		te := findEntry(t, name)
+		if te == nil {
+			return Entry{}, "", &fs.PathError{Op: "lookup", Path: s.projectRel(p), Err: fs.ErrNotExist}
+		}
+		e = Entry{Path: path.Join(e.Path, name), Mode: te.Mode, Hash: te.Hash}
+		last := i == len(parts)-1
+		switch {
+		case te.Mode == filemode.Symlink:
+			if !last || follow {
+				return e, strings.Join(parts[i+1:], "/"), nil
+			}
+		case te.Mode == filemode.Dir:
+			if t, err = object.GetTree(s.objects, te.Hash); err != nil {
+				return Entry{}, "", fmt.Errorf("read git tree %s (%s): %w", te.Hash, e.Path, err)
+			}
+		default:
+			t = nil
+		}
+	}
+	return e, "", nil
+}
+
+func findEntry(t *object.Tree, name string) *object.TreeEntry {
+	e, err := t.FindEntry(name)
+	if err != nil {
+		return nil
+	}
+	return e
+}
