@@ -146,12 +146,13 @@ func (s *Snapshot) Commit() string {
 	return s.head.Hash.String()
 }
 
-// CommitTime is the HEAD commit's committer time, zero when there is none.
+// CommitTime is the HEAD commit's author time (what werf's .Commit.Date shows), zero
+// when there is none.
 func (s *Snapshot) CommitTime() time.Time {
 	if s.head == nil {
 		return time.Time{}
 	}
-	return s.head.Committer.When
+	return s.head.Author.When
 }
 
 // Objects is the git object store the snapshot's trees and blobs are read from.

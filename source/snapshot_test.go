@@ -161,3 +161,37 @@ func TestReadFileOfNonRegularFails(t *testing.T) {
 	_, err = os.Stat(r.Path("a/file"))
 	require.NoError(t, err)
 }
+
+func TestFileState(t *testing.T) {
+	r := gittest.New(t)
+	r.CommitFiles(map[string]string{"same": "1", "changed": "1", "deleted": "1", "staged": "1", "dir/file": "x"})
+	r.Symlink("same", "link")
+	r.Commit("link")
+	r.Write("changed", "2")
+	r.Remove("deleted")
+	r.Write("staged", "2")
+	r.Git("add", "staged")
+	r.Write("new", "1")
+
+	s, err := source.Open(r.Dir)
+	require.NoError(t, err)
+	tests := []struct {
+		path string
+		want source.FileState
+	}{
+		{"same", source.Unchanged},
+		{"link", source.Unchanged},
+		{"dir", source.Unchanged},
+		{"changed", source.Modified},
+		{"deleted", source.Modified},
+		{"staged", source.Modified},
+		{"new", source.Untracked},
+		{"nowhere", source.Absent},
+		{"same/below-a-file", source.Absent},
+	}
+	for _, tt := range tests {
+		got, err := s.FileState(tt.path)
+		require.NoError(t, err, tt.path)
+		assert.Equal(t, tt.want, got, tt.path)
+	}
+}
