@@ -1,0 +1,190 @@
+package config
+
+import (
+	"maps"
+	"slices"
+)
+
+// Config is a rendered, parsed and validated werf.yaml.
+type Config struct {
+	File     string // the config file, relative to the project directory
+	Rendered []byte // the text after template rendering
+	Meta     Meta
+	Images   []*Image // Dockerfile images, in document order
+
+	templated bool // the file has template actions: lines are those of Rendered
+}
+
+// Meta is the meta document.
+type Meta struct {
+	ConfigVersion int
+	Project       string
+	Build         Build
+}
+
+// Build is the meta document's build section: defaults for every image.
+type Build struct {
+	Platform     []string
+	CacheVersion string
+	Staged       bool
+	ImageSpec    *ImageSpec // applies to final images only
+}
+
+// Image is one image of a Dockerfile document. A document that lists several names
+// yields one Image per name.
+type Image struct {
+	Name            string // "" is the nameless image, shown as "~"
+	Final           bool
+	Dockerfile      string // relative to Context; "" means "Dockerfile"
+	Context         string // relative to the project directory; "" is the project directory
+	ContextAddFiles []string
+	Target          string
+	Args            map[string]string
+	AddHost         []string
+	Network         string
+	SSH             string
+	Secrets         []Secret
+	Dependencies    []Dependency
+	Staged          bool
+	Platform        []string
+	CacheVersion    string     // the image's own, else build.cacheVersion
+	ImageSpec       *ImageSpec // with build.imageSpec merged in for final images
+
+	Doc *Document // the document that declares it
+}
+
+// LogName is the image's name as werf prints it: "~" for the nameless image.
+func (i *Image) LogName() string { return LogName(i.Name) }
+
+// LogName is a name as werf prints it: "~" for the nameless image.
+func LogName(name string) string {
+	if name == "" {
+		return "~"
+	}
+	return name
+}
+
+// Secret is a build secret: exactly one of Env, Src and Value is set.
+type Secret struct {
+	ID    string
+	Env   string // the environment variable holding it
+	Src   string // the file holding it
+	Value string // the secret itself, from werf.yaml
+}
+
+// Dependency passes values of another image's build into this one's build args.
+type Dependency struct {
+	Image   string
+	Imports []Import
+}
+
+// Import is one value of a dependency, passed as a build arg.
+type Import struct {
+	Type           ImportType
+	TargetBuildArg string
+}
+
+// ImportType is what an import passes.
+type ImportType string
+
+// The import types werf knows.
+const (
+	ImageName   ImportType = "ImageName"   // REPO:TAG of the dependency's stage
+	ImageRepo   ImportType = "ImageRepo"   // REPO
+	ImageTag    ImportType = "ImageTag"    // TAG
+	ImageID     ImportType = "ImageID"     // the config digest
+	ImageDigest ImportType = "ImageDigest" // the manifest digest
+)
+
+// ImportTypes lists them in werf's order.
+var ImportTypes = []ImportType{ImageName, ImageTag, ImageRepo, ImageID, ImageDigest}
+
+// ImageSpec changes the final image's config after the build.
+type ImageSpec struct {
+	Author       string
+	ClearHistory bool
+	Config       ImageSpecConfig
+}
+
+// ImageSpecConfig is imageSpec.config.
+type ImageSpecConfig struct {
+	KeepEssentialWerfLabels bool
+	ClearWerfLabels         bool
+	ClearCmd                bool
+	ClearEntrypoint         bool
+	ClearUser               bool
+	ClearWorkingDir         bool
+	RemoveLabels            []string
+	RemoveVolumes           []string
+	RemoveEnv               []string
+	Volumes                 []string
+	Labels                  map[string]string
+	Env                     map[string]string
+	Expose                  []string
+	User                    string
+	Cmd                     []string
+	Entrypoint              []string
+	WorkingDir              string
+	StopSignal              string
+	Healthcheck             *Healthcheck
+}
+
+// Healthcheck is imageSpec.config.healthcheck; werf reads its keys in lower case.
+type Healthcheck struct {
+	Test        []string
+	Interval    int
+	Timeout     int
+	StartPeriod int
+	Retries     int
+}
+
+// Image returns the image with that name, or nil.
+func (c *Config) Image(name string) *Image {
+	for _, img := range c.Images {
+		if img.Name == name {
+			return img
+		}
+	}
+	return nil
+}
+
+// ImageNames lists the images' names in document order.
+func (c *Config) ImageNames() []string {
+	names := make([]string, len(c.Images))
+	for i, img := range c.Images {
+		names[i] = img.Name
+	}
+	return names
+}
+
+// mergeImageSpec applies build.imageSpec to a final image's imageSpec as werf does:
+// the meta author wins, clear flags add up, meta labels override, removed labels
+// are the union.
+func mergeImageSpec(meta, image *ImageSpec) *ImageSpec {
+	if meta == nil {
+		return image
+	}
+	merged := ImageSpec{}
+	if image != nil {
+		merged = *image
+		merged.Config.Labels = maps.Clone(image.Config.Labels)
+		merged.Config.RemoveLabels = slices.Clone(image.Config.RemoveLabels)
+	}
+	if meta.Author != "" {
+		merged.Author = meta.Author
+	}
+	merged.ClearHistory = merged.ClearHistory || meta.ClearHistory
+	merged.Config.KeepEssentialWerfLabels = merged.Config.KeepEssentialWerfLabels || meta.Config.KeepEssentialWerfLabels
+	for k, v := range meta.Config.Labels {
+		if merged.Config.Labels == nil {
+			merged.Config.Labels = map[string]string{}
+		}
+		merged.Config.Labels[k] = v
+	}
+	for _, l := range meta.Config.RemoveLabels {
+		if !slices.Contains(merged.Config.RemoveLabels, l) {
+			merged.Config.RemoveLabels = append(merged.Config.RemoveLabels, l)
+		}
+	}
+	return &merged
+}

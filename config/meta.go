@@ -1,0 +1,127 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+
+	yaml "sigs.k8s.io/yaml/goyaml.v3"
+)
+
+// projectNamePattern is werf's rule for project names (at most 50 characters).
+var projectNamePattern = regexp.MustCompile(`^(?:[a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])$`)
+
+const maxProjectName = 50
+
+// decodeMeta reads the meta document.
+func (d *docReader) decodeMeta(root *yaml.Node) (Meta, error) {
+	var meta Meta
+	m := d.mapping(root, "")
+	if v := m.take("configVersion"); d.err == nil && (v == nil || v.Kind != yaml.ScalarNode || v.Style != 0 || v.Value != "1") {
+		d.fail(orNode(v, root), "configVersion", "must be 1 (configVersion: 1)")
+	}
+	meta.ConfigVersion = 1
+	meta.Project = m.str("project")
+	if err := validateProjectName(meta.Project); err != nil {
+		d.fail(orNode(m.values["project"], root), "project", "%s", err)
+	}
+	if b := m.sub("build"); b != nil {
+		meta.Build = d.decodeBuild(b)
+	}
+	if s := m.sub("deploy"); s != nil {
+		d.checkDeploy(s)
+	}
+	if s := m.sub("cleanup"); s != nil {
+		d.checkCleanup(s)
+	}
+	if s := m.sub("gitWorktree"); s != nil {
+		for _, k := range []string{"forceShallowClone", "allowUnshallow", "allowFetchOriginBranchesAndTags"} {
+			s.boolean(k, false)
+		}
+		s.done()
+	}
+	m.done()
+	return meta, d.err
+}
+
+// validateProjectName applies werf's project name rule.
+func validateProjectName(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("the project name is required")
+	case len(name) > maxProjectName || !projectNamePattern.MatchString(name):
+		return fmt.Errorf("invalid project name %q: use lower-case letters, digits and inner dashes, at most %d characters", name, maxProjectName)
+	}
+	return nil
+}
+
+func orNode(n, fallback *yaml.Node) *yaml.Node {
+	if n != nil {
+		return n
+	}
+	return fallback
+}
+
+func (d *docReader) decodeBuild(m *mapping) Build {
+	b := Build{
+		Platform:     d.platforms(m),
+		CacheVersion: m.str("cacheVersion"),
+		Staged:       m.boolean("staged", false),
+	}
+	if spec := m.sub("imageSpec"); spec != nil {
+		b.ImageSpec = d.decodeImageSpec(spec, true)
+	}
+	m.done()
+	return b
+}
+
+// checkDeploy and checkCleanup only check keys and types: these sections belong to
+// werf's other commands.
+func (d *docReader) checkDeploy(m *mapping) {
+	if chart := m.sub("helmChartConfig"); chart != nil {
+		chart.str("appVersion")
+		chart.done()
+	}
+	for _, k := range []string{"helmChartDir", "helmRelease", "namespace"} {
+		if m.has(k) && m.str(k) == "" {
+			d.fail(orNode(m.values[k], m.keys[k]), m.keyPath(k), "cannot be empty")
+		}
+	}
+	m.boolean("helmReleaseSlug", false)
+	m.boolean("namespaceSlug", false)
+	m.done()
+}
+
+func (d *docReader) checkCleanup(m *mapping) {
+	for _, k := range []string{"disable", "disableKubernetesBasedPolicy", "disableGitHistoryBasedPolicy", "disableBuiltWithinLastNHoursPolicy"} {
+		m.boolean(k, false)
+	}
+	m.integer("keepImagesBuiltWithinLastNHours")
+	for i, p := range m.list("keepPolicies") {
+		pm := d.mapping(p, fmt.Sprintf("%s[%d]", m.keyPath("keepPolicies"), i))
+		refs := pm.sub("references")
+		if refs == nil {
+			d.fail(p, pm.path, "a keep policy needs a references section")
+			return
+		}
+		if (refs.str("tag") == "") == (refs.str("branch") == "") {
+			d.fail(refs.node, refs.path, "set exactly one of tag and branch")
+		}
+		d.checkCleanupLimit(refs.sub("limit"))
+		refs.done()
+		d.checkCleanupLimit(pm.sub("imagesPerReference"))
+		pm.done()
+	}
+	m.done()
+}
+
+func (d *docReader) checkCleanupLimit(limit *mapping) {
+	if limit == nil {
+		return
+	}
+	limit.integer("last")
+	limit.str("in")
+	if op := limit.take("operator"); op != nil && op.Value != "Or" && op.Value != "And" {
+		d.fail(op, limit.keyPath("operator"), "expected Or or And, got %s", describe(op))
+	}
+	limit.done()
+}
