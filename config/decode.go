@@ -101,25 +101,20 @@ func (d *docReader) mapping(n *yaml.Node, p string) *mapping {
 }
 
 // add takes the pairs of a mapping node; merged pairs (`<<: *anchor`) never override
-// the mapping's own.
+// the mapping's own, wherever the merge key stands.
 func (m *mapping) add(n *yaml.Node, merged bool) {
+	var sources []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], resolve(n.Content[i+1])
-		if k.Kind == yaml.ScalarNode && k.Value == "<<" && k.Tag == "!!merge" {
-			sources := []*yaml.Node{v}
+		switch {
+		case k.Kind == yaml.ScalarNode && k.Value == "<<" && k.Tag == "!!merge":
 			if v.Kind == yaml.SequenceNode {
-				sources = v.Content
-			}
-			for _, src := range sources {
-				if src = resolve(src); src.Kind != yaml.MappingNode {
-					m.d.fail(src, m.path, "a merge key (<<) needs a mapping, got %s", describe(src))
-					return
-				}
-				m.add(src, true)
+				sources = append(sources, v.Content...)
+			} else {
+				sources = append(sources, v)
 			}
 			continue
-		}
-		if k.Kind != yaml.ScalarNode {
+		case k.Kind != yaml.ScalarNode:
 			m.d.fail(k, m.path, "keys must be strings, got %s", describe(k))
 			return
 		}
@@ -131,6 +126,13 @@ func (m *mapping) add(n *yaml.Node, merged bool) {
 		}
 		m.keys[k.Value], m.values[k.Value] = k, v
 		m.order = append(m.order, k.Value)
+	}
+	for _, src := range sources {
+		if src = resolve(src); src.Kind != yaml.MappingNode {
+			m.d.fail(src, m.path, "a merge key (<<) needs a mapping, got %s", describe(src))
+			return
+		}
+		m.add(src, true)
 	}
 }
 

@@ -168,6 +168,7 @@ func (p *parser) parse(cfg *Config) error {
 		if err != nil {
 			return err
 		}
+		d.image = peekImageName(root)
 		m := d.mapping(root, "")
 		if d.err != nil {
 			return d.err
@@ -182,7 +183,8 @@ func (p *parser) parse(cfg *Config) error {
 			if name == "" {
 				name = m.str("artifact")
 			}
-			d.fail(root, "", "image %q is a Stapel image; dagwerf builds only Dockerfile images (documents with a dockerfile key)", LogName(name))
+			d.image = LogName(name)
+			d.fail(root, "", "a Stapel image; dagwerf builds only Dockerfile images (documents with a dockerfile key)")
 			return d.err
 		default:
 			d.fail(root, "", "unknown document: the meta document needs configVersion, an image document needs image and dockerfile")
@@ -231,4 +233,25 @@ func (p *parser) secretFileAllowed(src string) bool {
 		}
 	}
 	return false
+}
+
+// peekImageName is the first name a document's image key gives, so that errors met
+// before the key is read can name the image.
+func peekImageName(root *yaml.Node) string {
+	if root.Kind != yaml.MappingNode {
+		return ""
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value != "image" {
+			continue
+		}
+		v := resolve(root.Content[i+1])
+		if v.Kind == yaml.SequenceNode && len(v.Content) > 0 {
+			v = resolve(v.Content[0])
+		}
+		if v.Kind == yaml.ScalarNode {
+			return LogName(v.Value)
+		}
+	}
+	return ""
 }

@@ -184,28 +184,48 @@ func (f templateFiles) IsDir(rel string) (bool, error) {
 	return isDir, err
 }
 
-// templateErrorPattern takes text/template's "template: NAME:LINE[:COL]: MESSAGE".
-var templateErrorPattern = regexp.MustCompile(`^template: (.+?):(\d+)(?::\d+)?: (?s:(.*))$`)
+// templateErrorLocation finds text/template's "template: NAME:LINE[:COL]: " prefixes;
+// an error raised inside include or tpl carries one per level.
+var templateErrorLocation = regexp.MustCompile(`template: ([^:\s]+):(\d+)(?::\d+)?: `)
 
-// templateError places a text/template error in its file and line.
+// templateError places a text/template error in the file and line where it arose,
+// naming the include chain that led there.
 func (r *renderer) templateError(err error) error {
+	mainFile := r.fileNames[r.tmpl.Name()]
 	var limit *sizeLimitError
 	if errors.As(err, &limit) {
-		return &Error{File: r.fileNames[r.tmpl.Name()], Err: limit}
+		return &Error{File: mainFile, Err: limit}
 	}
-	m := templateErrorPattern.FindStringSubmatch(err.Error())
-	if m == nil {
-		return &Error{File: r.fileNames[r.tmpl.Name()], Err: err}
+	msg := err.Error()
+	var places []string
+	file, line, rest := mainFile, 0, msg
+	for _, loc := range templateErrorLocation.FindAllStringSubmatchIndex(msg, -1) {
+		name := msg[loc[2]:loc[3]]
+		f, ok := r.templateFile(name)
+		if !ok {
+			continue // a tpl string has no file of its own
+		}
+		if line > 0 {
+			places = append(places, fmt.Sprintf("%s:%d", file, line))
+		}
+		file = f
+		line, _ = strconv.Atoi(msg[loc[4]:loc[5]])
+		rest = strings.TrimPrefix(msg[loc[1]:], "executing "+strconv.Quote(name)+" ")
 	}
-	file, ok := r.fileNames[m[1]]
-	if !ok {
-		file = r.fileNames[r.tmpl.Name()]
+	if len(places) > 0 {
+		rest += " (included from " + strings.Join(places, ", ") + ")"
 	}
-	line, _ := strconv.Atoi(m[2])
-	msg := strings.TrimPrefix(m[3], "executing ")
-	// "executing "werf.yaml" at <.Files.Get "x">: error calling Get: …" reads better without the template name.
-	msg = strings.TrimPrefix(msg, strconv.Quote(m[1])+" ")
-	return &Error{File: file, Line: line, Err: errors.New("template: " + msg)}
+	return &Error{File: file, Line: line, Err: errors.New("template: " + rest)}
+}
+
+// templateFile is the file a template was parsed from; for a define, the file that
+// holds it, whose line numbers text/template reports.
+func (r *renderer) templateFile(name string) (string, bool) {
+	if t := r.tmpl.Lookup(name); t != nil && t.Tree != nil {
+		name = t.Tree.ParseName
+	}
+	f, ok := r.fileNames[name]
+	return f, ok
 }
 
 type sizeLimitError struct{ limit int }
