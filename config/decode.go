@@ -95,14 +95,16 @@ func (d *docReader) mapping(n *yaml.Node, p string) *mapping {
 	case n.Kind != yaml.MappingNode:
 		d.fail(n, p, "expected a mapping, got %s", describe(n))
 	default:
-		m.add(n, false)
+		m.add(n, nil)
 	}
 	return m
 }
 
 // add takes the pairs of a mapping node; merged pairs (`<<: *anchor`) never override
-// the mapping's own, wherever the merge key stands.
-func (m *mapping) add(n *yaml.Node, merged bool) {
+// the mapping's own, wherever the merge key stands. merging holds the mappings being
+// merged, so that one merging itself is taken once.
+func (m *mapping) add(n *yaml.Node, merging map[*yaml.Node]bool) {
+	merged := merging != nil
 	var sources []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], resolve(n.Content[i+1])
@@ -127,12 +129,19 @@ func (m *mapping) add(n *yaml.Node, merged bool) {
 		m.keys[k.Value], m.values[k.Value] = k, v
 		m.order = append(m.order, k.Value)
 	}
+	if merging == nil {
+		merging = map[*yaml.Node]bool{n: true}
+	}
 	for _, src := range sources {
-		if src = resolve(src); src.Kind != yaml.MappingNode {
-			m.d.fail(src, m.path, "a merge key (<<) needs a mapping, got %s", describe(src))
+		if src = resolve(src); src == nil || src.Kind != yaml.MappingNode {
+			m.d.fail(orNode(src, n), m.path, "a merge key (<<) needs a mapping, got %s", describe(orNode(src, n)))
 			return
 		}
-		m.add(src, true)
+		if merging[src] {
+			continue
+		}
+		merging[src] = true
+		m.add(src, merging)
 	}
 }
 

@@ -82,12 +82,12 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:   "Stapel image",
 			config: meta + "image: app\nfrom: alpine\nshell: {install: [echo]}\n",
-			err:    "werf.yaml:4 (document 2): image \"app\": a Stapel image; dagwerf builds only Dockerfile images (documents with a dockerfile key)",
+			err:    "werf.yaml:4 (document 2): image \"app\": Stapel images are not supported: dagwerf builds Dockerfile images (documents with a dockerfile key)",
 		},
 		{
 			name:   "Stapel artifact",
 			config: meta + "artifact: assets\nfrom: alpine\n",
-			err:    "image \"assets\": a Stapel image",
+			err:    "image \"assets\": Stapel images are not supported",
 		},
 		{
 			name:   "no meta document",
@@ -286,6 +286,7 @@ func TestLoadErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			files := map[string]string{"werf.yaml": tt.config}
 			if tt.gt != "" {
 				files["werf-giterminism.yaml"] = tt.gt

@@ -53,6 +53,11 @@ func Load(snap *source.Snapshot, opts Options) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	return build(f, gt, main, templates, opts)
+}
+
+// build renders the configuration from its sources, parses and validates it.
+func build(f *files, gt *giterminism.Config, main templateSource, templates []templateSource, opts Options) (*Config, error) {
 	r := &renderer{files: f, gt: gt, env: opts.Env, lookup: opts.LookupEnv}
 	rendered, err := r.render(main, templates)
 	if err != nil {
@@ -60,7 +65,7 @@ func Load(snap *source.Snapshot, opts Options) (*Config, error) {
 	}
 
 	cfg := &Config{File: main.file, Rendered: rendered, templated: strings.Contains(main.content, "{{")}
-	p := &parser{file: main.file, rendered: cfg.templated, gt: gt, loose: opts.LooseGiterminism, projectDir: snap.ProjectDir()}
+	p := &parser{file: main.file, rendered: cfg.templated, gt: gt, loose: opts.LooseGiterminism, projectDir: f.snap.ProjectDir()}
 	if err := p.parse(cfg); err != nil {
 		return nil, err
 	}
@@ -184,7 +189,7 @@ func (p *parser) parse(cfg *Config) error {
 				name = m.str("artifact")
 			}
 			d.image = LogName(name)
-			d.fail(root, "", "a Stapel image; dagwerf builds only Dockerfile images (documents with a dockerfile key)")
+			d.fail(root, "", "Stapel images are not supported: dagwerf builds Dockerfile images (documents with a dockerfile key)")
 			return d.err
 		default:
 			d.fail(root, "", "unknown document: the meta document needs configVersion, an image document needs image and dockerfile")

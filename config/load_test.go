@@ -48,6 +48,7 @@ func TestLoadFindsConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			cfg, err := load(t, tt.files, tt.opts)
 			if tt.err != "" {
 				assert.ErrorContains(t, err, tt.err)

@@ -89,6 +89,7 @@ func TestRenderEnvFunction(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			files := map[string]string{"werf.yaml": strings.Replace(tmpl, "%s", tt.def, 1)}
 			if tt.allow {
 				files["werf-giterminism.yaml"] = allowAll
@@ -163,6 +164,7 @@ func TestRenderErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := load(t, tt.files, config.Options{})
 			require.Error(t, err)
 			assert.Equal(t, tt.err, err.Error())
@@ -274,6 +276,7 @@ func TestRenderGiterminism(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			r := gittest.New(t)
 			r.CommitFiles(tt.committed)
 			r.WriteFiles(tt.local)
