@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "serving $1 on $(uname -m)"
