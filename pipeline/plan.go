@@ -86,7 +86,7 @@ func NewPlan(cfg *config.Config, opts ...PlanOption) (*Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--platform: %w", err)
 	}
-	selected, err := selectImages(cfg, o.images, o.finalOnly)
+	selected, err := SelectImages(cfg, o.images, o.finalOnly)
 	if err != nil {
 		return nil, err
 	}

@@ -11,11 +11,11 @@ import (
 
 const maxPatternLength = 100
 
-// selectImages picks images by name or glob (filepath.Match), in the configuration's
+// SelectImages picks images by name or glob (filepath.Match), in the configuration's
 // order; a pattern starting with `!` excludes, except names given exactly. No
 // include pattern selects every image. An include pattern that matches nothing is
 // an error, so that a typo does not build nothing.
-func selectImages(cfg *config.Config, patterns []string, finalOnly bool) ([]*config.Image, error) {
+func SelectImages(cfg *config.Config, patterns []string, finalOnly bool) ([]*config.Image, error) {
 	var include, exclude []string
 	for _, p := range patterns {
 		switch {
