@@ -1,0 +1,67 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/dagwerf/dagwerf/config"
+	"github.com/dagwerf/dagwerf/pipeline"
+)
+
+// planFlags choose what a build covers and how it runs.
+type planFlags struct {
+	platforms []string
+	parallel  bool
+	limit     int
+	finalOnly bool
+	pretty    bool
+}
+
+func addPlanFlags(fs *pflag.FlagSet, env *environment) *planFlags {
+	f := &planFlags{}
+	fs.StringArrayVar(&f.platforms, "platform", env.list("WERF_PLATFORM", "DOCKER_DEFAULT_PLATFORM"), "build every image for these platforms (os/arch[/variant], repeatable or comma-separated), overriding werf.yaml (default $WERF_PLATFORM or $DOCKER_DEFAULT_PLATFORM)")
+	fs.BoolVarP(&f.parallel, "parallel", "p", env.boolean("WERF_PARALLEL", true), "build the images of a set concurrently ($WERF_PARALLEL)")
+	fs.IntVar(&f.limit, "parallel-tasks-limit", env.integer("WERF_PARALLEL_TASKS_LIMIT", pipeline.DefaultParallelTasksLimit), "at most this many images at once; 0 or less is no limit ($WERF_PARALLEL_TASKS_LIMIT)")
+	fs.BoolVar(&f.finalOnly, "final-images-only", env.boolean("WERF_FINAL_IMAGES_ONLY", false), "leave out non-final images that no selected image depends on ($WERF_FINAL_IMAGES_ONLY)")
+	fs.BoolVar(&f.pretty, "log-pretty", env.boolean("WERF_LOG_PRETTY", true), "decorate image names in logs ($WERF_LOG_PRETTY)")
+	return f
+}
+
+func (f *planFlags) plan(cfg *config.Config, images []string) (*pipeline.Plan, error) {
+	opts := []pipeline.PlanOption{
+		pipeline.WithImages(images...),
+		pipeline.WithPlatforms(f.platforms...),
+		pipeline.WithParallelism(f.parallel, f.limit),
+	}
+	if f.finalOnly {
+		opts = append(opts, pipeline.WithFinalImagesOnly())
+	}
+	return pipeline.NewPlan(cfg, opts...)
+}
+
+func newPlanCommand(env *environment) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "plan [IMAGE_NAME...]",
+		Short: "Print the build plan: the sets of images a build runs, in order",
+		Long: `Print the build plan in werf's format: sets of images, each depending only on
+earlier sets, every image once per target platform. Image names may be globs;
+!NAME excludes. A selected image brings the images it depends on.
+
+Platforms: --platform, else the image's platform, else build.platform in
+werf.yaml, else the host's (linux/<arch>).`,
+	}
+	project := addProjectFlags(cmd.Flags(), env)
+	flags := addPlanFlags(cmd.Flags(), env)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		_, cfg, err := project.load()
+		if err != nil {
+			return err
+		}
+		plan, err := flags.plan(cfg, args)
+		if err != nil {
+			return err
+		}
+		return plan.Print(cmd.OutOrStdout(), flags.pretty)
+	}
+	return cmd
+}
