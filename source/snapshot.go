@@ -379,3 +379,26 @@ func findEntry(t *object.Tree, name string) *object.TreeEntry {
 	}
 	return e
 }
+
+// Submodule opens the commit a gitlink at a project-relative path points to, from
+// the submodule's own repository; the result is rooted at the submodule.
+func (s *Snapshot) Submodule(rel string, commit plumbing.Hash) (*Snapshot, error) {
+	p, err := s.repoPath(rel)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(s.repoDir, filepath.FromSlash(p))
+	repo, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{EnableDotGitCommonDir: true})
+	if err != nil {
+		return nil, fmt.Errorf("submodule %s is not checked out (git submodule update --init): %w", rel, err)
+	}
+	c, err := repo.CommitObject(commit)
+	if err != nil {
+		return nil, fmt.Errorf("submodule %s: commit %s: %w (git submodule update --init)", rel, commit, err)
+	}
+	root, err := c.Tree()
+	if err != nil {
+		return nil, fmt.Errorf("submodule %s: tree of %s: %w", rel, commit, err)
+	}
+	return &Snapshot{repo: repo, repoDir: dir, objects: repo.Storer, root: root, head: c, dev: s.dev}, nil
+}

@@ -195,3 +195,31 @@ func TestFileState(t *testing.T) {
 		assert.Equal(t, tt.want, got, tt.path)
 	}
 }
+
+func TestSubmodule(t *testing.T) {
+	sub := gittest.New(t)
+	first := sub.CommitFiles(map[string]string{"x": "one\n"})
+	sub.CommitFiles(map[string]string{"x": "two\n"})
+
+	r := gittest.New(t)
+	r.Git("submodule", "add", "-q", sub.Dir, "vendor/sub")
+	r.Git("-C", "vendor/sub", "checkout", "-q", first)
+	r.Commit("pin the submodule at its first commit")
+
+	s, err := source.Open(r.Dir)
+	require.NoError(t, err)
+	link, err := s.Lookup("vendor/sub")
+	require.NoError(t, err)
+	assert.Equal(t, filemode.Submodule, link.Mode)
+	assert.Equal(t, first, link.Hash.String())
+
+	subSnap, err := s.Submodule("vendor/sub", link.Hash)
+	require.NoError(t, err)
+	data, err := subSnap.ReadFile("x")
+	require.NoError(t, err)
+	assert.Equal(t, "one\n", string(data))
+
+	r.Remove("vendor/sub")
+	_, err = s.Submodule("vendor/sub", link.Hash)
+	assert.ErrorContains(t, err, "submodule vendor/sub is not checked out (git submodule update --init)")
+}
