@@ -3,6 +3,8 @@ package config
 import (
 	"maps"
 	"slices"
+
+	"github.com/dagwerf/dagwerf/config/giterminism"
 )
 
 // Config is a rendered, parsed and validated werf.yaml.
@@ -12,7 +14,9 @@ type Config struct {
 	Meta     Meta
 	Images   []*Image // Dockerfile images, in document order
 
-	templated bool // the file has template actions: lines are those of Rendered
+	templated   bool // the file has template actions: lines are those of Rendered
+	files       *files
+	giterminism *giterminism.Config
 }
 
 // Meta is the meta document.

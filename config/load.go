@@ -64,7 +64,7 @@ func build(f *files, gt *giterminism.Config, main templateSource, templates []te
 		return nil, err
 	}
 
-	cfg := &Config{File: main.file, Rendered: rendered, templated: strings.Contains(main.content, "{{")}
+	cfg := &Config{File: main.file, Rendered: rendered, templated: strings.Contains(main.content, "{{"), files: f, giterminism: gt}
 	p := &parser{file: main.file, rendered: cfg.templated, gt: gt, loose: opts.LooseGiterminism, projectDir: f.snap.ProjectDir()}
 	if err := p.parse(cfg); err != nil {
 		return nil, err
