@@ -2,7 +2,6 @@ package config
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"path"
 
@@ -25,11 +24,7 @@ func (i *Image) DockerfilePath() string {
 // from the commit, or from disk where config.dockerfile.allowUncommitted allows.
 func (c *Config) ReadDockerfile(img *Image) ([]byte, error) {
 	p := img.DockerfilePath()
-	data, err := c.files.read(p, globsAllowance("config.dockerfile.allowUncommitted", c.giterminism.Config.Dockerfile.AllowUncommitted))
-	if err != nil {
-		return nil, fmt.Errorf("image %q: Dockerfile: %w", img.LogName(), err)
-	}
-	return data, nil
+	return c.files.read(p, globsAllowance("config.dockerfile.allowUncommitted", c.giterminism.Config.Dockerfile.AllowUncommitted))
 }
 
 // ReadDockerignore reads the .dockerignore of an image's context: the Dockerfile's
@@ -43,7 +38,7 @@ func (c *Config) ReadDockerignore(img *Image) (string, []byte, error) {
 		case errors.Is(err, fs.ErrNotExist):
 			continue
 		case err != nil:
-			return "", nil, fmt.Errorf("image %q: %w", img.LogName(), err)
+			return "", nil, err
 		}
 		return p, data, nil
 	}

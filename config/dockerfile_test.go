@@ -36,13 +36,13 @@ func TestReadDockerfileAndDockerignore(t *testing.T) {
 			name:      "an uncommitted Dockerfile is refused",
 			committed: map[string]string{"app/docker/Dockerfile": "FROM a"},
 			local:     map[string]string{"app/docker/Dockerfile": "FROM b"},
-			wantErr:   `image "app": Dockerfile: app/docker/Dockerfile has uncommitted changes: dagwerf reads the configuration from the HEAD commit; commit them, or build the working tree with --dev, or allow them in werf-giterminism.yaml (config.dockerfile.allowUncommitted)`,
+			wantErr:   `app/docker/Dockerfile has uncommitted changes: dagwerf reads the configuration from the HEAD commit; commit them, or build the working tree with --dev, or allow them in werf-giterminism.yaml (config.dockerfile.allowUncommitted)`,
 		},
 		{
 			name:      "an untracked .dockerignore is refused",
 			committed: map[string]string{"app/docker/Dockerfile": "FROM a"},
 			local:     map[string]string{"app/.dockerignore": "y"},
-			wantErr:   `image "app": app/.dockerignore is untracked: dagwerf reads the configuration from the HEAD commit; commit them, or build the working tree with --dev, or allow them in werf-giterminism.yaml (config.dockerfile.allowUncommittedDockerignoreFiles)`,
+			wantErr:   `app/.dockerignore is untracked: dagwerf reads the configuration from the HEAD commit; commit them, or build the working tree with --dev, or allow them in werf-giterminism.yaml (config.dockerfile.allowUncommittedDockerignoreFiles)`,
 		},
 	}
 	for _, tt := range tests {

@@ -2,71 +2,105 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
-// environment gives flags their defaults from werf's WERF_* variables. A variable
-// that does not parse is kept as an error and reported before the command runs,
-// so that a typo in CI settings fails loudly instead of being ignored.
+// envAnnotation marks a flag with the variables its default comes from.
+const envAnnotation = "dagwerf/env"
+
+// environment defines flags whose defaults come from werf's WERF_* variables. A
+// variable that does not parse is kept and reported before a command that has
+// the flag runs, so that a typo in CI settings fails loudly instead of being
+// ignored, and does not trouble commands that do not read it.
 type environment struct {
 	lookup func(string) (string, bool)
-	errs   []error
+	errs   map[string]error // by variable
 }
 
-func (e *environment) str(name, def string) string {
-	if v, ok := e.lookup(name); ok && v != "" {
-		return v
-	}
-	return def
-}
-
-func (e *environment) boolean(name string, def bool) bool {
+func (e *environment) value(name string) (string, bool) {
 	v, ok := e.lookup(name)
-	if !ok || v == "" {
-		return def
-	}
-	switch strings.ToLower(v) {
-	case "1", "t", "true", "yes", "y", "on":
-		return true
-	case "0", "f", "false", "no", "n", "off":
-		return false
-	}
-	e.errs = append(e.errs, fmt.Errorf("%s=%q: expected true or false", name, v))
-	return def
+	return v, ok && v != ""
 }
 
-func (e *environment) integer(name string, def int) int {
-	v, ok := e.lookup(name)
-	if !ok || v == "" {
-		return def
+func (e *environment) fail(name string, err error) {
+	if e.errs == nil {
+		e.errs = map[string]error{}
 	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		e.errs = append(e.errs, fmt.Errorf("%s=%q: expected an integer", name, v))
-		return def
-	}
-	return n
+	e.errs[name] = err
 }
 
-// list is the first of the variables that is set, as a one-element list (werf
-// splits commas later).
-func (e *environment) list(names ...string) []string {
-	for _, n := range names {
-		if v := e.str(n, ""); v != "" {
-			return []string{v}
+func annotate(fs *pflag.FlagSet, flag string, vars ...string) {
+	_ = fs.SetAnnotation(flag, envAnnotation, vars) // the flag was just defined
+}
+
+func (e *environment) stringFlag(fs *pflag.FlagSet, p *string, name, variable, def, usage string) {
+	if v, ok := e.value(variable); ok {
+		def = v
+	}
+	fs.StringVar(p, name, def, usage)
+	annotate(fs, name, variable)
+}
+
+func (e *environment) boolFlag(fs *pflag.FlagSet, p *bool, name, short, variable string, def bool, usage string) {
+	if v, ok := e.value(variable); ok {
+		switch strings.ToLower(v) {
+		case "1", "t", "true", "yes", "y", "on":
+			def = true
+		case "0", "f", "false", "no", "n", "off":
+			def = false
+		default:
+			e.fail(variable, fmt.Errorf("%s=%q: expected true or false", variable, v))
 		}
 	}
-	return nil
+	fs.BoolVarP(p, name, short, def, usage)
+	annotate(fs, name, variable)
 }
 
-func (e *environment) err() error {
-	if len(e.errs) == 0 {
+func (e *environment) intFlag(fs *pflag.FlagSet, p *int, name, variable string, def int, usage string) {
+	if v, ok := e.value(variable); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			e.fail(variable, fmt.Errorf("%s=%q: expected an integer", variable, v))
+		} else {
+			def = n
+		}
+	}
+	fs.IntVar(p, name, def, usage)
+	annotate(fs, name, variable)
+}
+
+// listFlag takes its default from the first of the variables that is set, as one
+// element (werf splits commas later).
+func (e *environment) listFlag(fs *pflag.FlagSet, p *[]string, name string, variables []string, usage string) {
+	var def []string
+	for _, variable := range variables {
+		if v, ok := e.value(variable); ok {
+			def = []string{v}
+			break
+		}
+	}
+	fs.StringArrayVar(p, name, def, usage)
+	annotate(fs, name, variables...)
+}
+
+// check reports the unparsable variables behind the command's flags.
+func (e *environment) check(cmd *cobra.Command) error {
+	var msgs []string
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		for _, v := range f.Annotations[envAnnotation] {
+			if err := e.errs[v]; err != nil && !slices.Contains(msgs, err.Error()) {
+				msgs = append(msgs, err.Error())
+			}
+		}
+	})
+	if len(msgs) == 0 {
 		return nil
 	}
-	msgs := make([]string, len(e.errs))
-	for i, err := range e.errs {
-		msgs[i] = err.Error()
-	}
+	slices.Sort(msgs)
 	return fmt.Errorf("invalid environment: %s", strings.Join(msgs, "; "))
 }

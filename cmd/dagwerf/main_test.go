@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -136,6 +137,12 @@ func TestCommandErrors(t *testing.T) {
 	}
 }
 
+// A bad variable troubles only the commands that read it.
+func TestBadVariableOnlyWhereRead(t *testing.T) {
+	_, stderr, code := dagwerf(t, map[string]string{"WERF_PARALLEL": "maybe"}, "config", "list", "--dir", example)
+	assert.Equal(t, 0, code, stderr)
+}
+
 func TestConfigErrorNamesFileAndLine(t *testing.T) {
 	r := gittest.New(t)
 	r.CommitFiles(map[string]string{"werf.yaml": "configVersion: 1\nproject: p\n---\nimage: a\ndockerfile: D\nfinal: perhaps\n"})
@@ -145,9 +152,53 @@ func TestConfigErrorNamesFileAndLine(t *testing.T) {
 }
 
 func TestHelpOnEveryCommand(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"plan", "--help"}, {"config", "--help"}, {"config", "render", "--help"}, {"config", "list", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {"plan", "--help"}, {"digest", "--help"}, {"config", "--help"}, {"config", "render", "--help"}, {"config", "list", "--help"}} {
 		stdout, stderr, code := dagwerf(t, nil, args...)
 		assert.Equal(t, 0, code, "%v: %s", args, stderr)
 		assert.Contains(t, stdout, "Usage:", "%v", args)
 	}
+}
+
+func TestDigestCommand(t *testing.T) {
+	r := gittest.New(t)
+	r.CommitFiles(map[string]string{
+		"werf.yaml": `configVersion: 1
+project: p
+---
+image: ~
+dockerfile: Dockerfile
+platform: [linux/amd64, linux/arm64]
+`,
+		"Dockerfile": "FROM alpine:latest\nRUN echo hello\n",
+	})
+	stdout, stderr, code := dagwerf(t, nil, "digest", "--dir", r.Dir)
+	require.Equal(t, 0, code, stderr)
+	// werf-facts.md's golden digests for FROM alpine:latest / RUN echo hello.
+	assert.Equal(t, "~ linux/amd64 0883bdbcff5e101c016d27f63b08bc4bddcc655837e06f4b801c942f\n~ linux/arm64 3d982379919ca2abbe5b9d97c772f3f918fb231de0ff74a8fd40f81a\n", stdout)
+
+	stdout, _, code = dagwerf(t, nil, "digest", "--dir", r.Dir, "--json", "--platform", "linux/arm64")
+	require.Equal(t, 0, code)
+	assert.JSONEq(t, `[{"image": "~", "platform": "linux/arm64", "digest": "3d982379919ca2abbe5b9d97c772f3f918fb231de0ff74a8fd40f81a"}]`, stdout)
+}
+
+func TestDigestOfTheExample(t *testing.T) {
+	stdout, stderr, code := dagwerf(t, nil, "digest", "--dir", example, "--log-pretty=false", "--json")
+	assert.Equal(t, 1, code, "api and worker import base's name: their digests need a registry")
+	var lines []digestLine
+	require.NoError(t, json.Unmarshal([]byte(stdout), &lines))
+	require.Len(t, lines, 8)
+	for _, l := range lines {
+		switch l.Image {
+		case "base", "tools":
+			assert.Len(t, l.Digest, 56, l.Image)
+		default:
+			assert.Empty(t, l.Digest)
+			assert.Contains(t, l.Error, `ARG BASE_IMAGE takes the ImageName of image "base", which exists only once that image's stage is stored in a registry`)
+		}
+	}
+	assert.True(t, strings.HasPrefix(stderr, "Error: 4 of 8 digests could not be computed:\n  image \"api\" (linux/amd64): app/Dockerfile:1: ARG BASE_IMAGE"), stderr)
+
+	stdout, _, code = dagwerf(t, nil, "digest", "--dir", example, "tools")
+	assert.Equal(t, 0, code)
+	assert.Regexp(t, `^tools linux/amd64 [0-9a-f]{56}\ntools linux/arm64 [0-9a-f]{56}\n$`, stdout, "only the selected images are printed")
 }

@@ -19,11 +19,11 @@ type planFlags struct {
 
 func addPlanFlags(fs *pflag.FlagSet, env *environment) *planFlags {
 	f := &planFlags{}
-	fs.StringArrayVar(&f.platforms, "platform", env.list("WERF_PLATFORM", "DOCKER_DEFAULT_PLATFORM"), "build every image for these platforms (os/arch[/variant], repeatable or comma-separated), overriding werf.yaml (default $WERF_PLATFORM or $DOCKER_DEFAULT_PLATFORM)")
-	fs.BoolVarP(&f.parallel, "parallel", "p", env.boolean("WERF_PARALLEL", true), "build the images of a set concurrently ($WERF_PARALLEL)")
-	fs.IntVar(&f.limit, "parallel-tasks-limit", env.integer("WERF_PARALLEL_TASKS_LIMIT", pipeline.DefaultParallelTasksLimit), "at most this many images at once; 0 or less is no limit ($WERF_PARALLEL_TASKS_LIMIT)")
-	fs.BoolVar(&f.finalOnly, "final-images-only", env.boolean("WERF_FINAL_IMAGES_ONLY", false), "leave out non-final images that no selected image depends on ($WERF_FINAL_IMAGES_ONLY)")
-	fs.BoolVar(&f.pretty, "log-pretty", env.boolean("WERF_LOG_PRETTY", true), "decorate image names in logs ($WERF_LOG_PRETTY)")
+	env.listFlag(fs, &f.platforms, "platform", []string{"WERF_PLATFORM", "DOCKER_DEFAULT_PLATFORM"}, "build every image for these platforms (os/arch[/variant], repeatable or comma-separated), overriding werf.yaml (default $WERF_PLATFORM or $DOCKER_DEFAULT_PLATFORM)")
+	env.boolFlag(fs, &f.parallel, "parallel", "p", "WERF_PARALLEL", true, "build the images of a set concurrently ($WERF_PARALLEL)")
+	env.intFlag(fs, &f.limit, "parallel-tasks-limit", "WERF_PARALLEL_TASKS_LIMIT", pipeline.DefaultParallelTasksLimit, "at most this many images at once; 0 or less is no limit ($WERF_PARALLEL_TASKS_LIMIT)")
+	env.boolFlag(fs, &f.finalOnly, "final-images-only", "", "WERF_FINAL_IMAGES_ONLY", false, "leave out non-final images that no selected image depends on ($WERF_FINAL_IMAGES_ONLY)")
+	env.boolFlag(fs, &f.pretty, "log-pretty", "", "WERF_LOG_PRETTY", true, "decorate image names in logs ($WERF_LOG_PRETTY)")
 	return f
 }
 

@@ -27,14 +27,15 @@ type projectFlags struct {
 }
 
 func addProjectFlags(fs *pflag.FlagSet, env *environment) *projectFlags {
-	f := &projectFlags{projectName: env.str("WERF_PROJECT_NAME", ""), lookupEnv: env.lookup}
-	fs.StringVar(&f.dir, "dir", env.str("WERF_DIR", ""), "project directory: where werf.yaml is; must be inside a git worktree (default $WERF_DIR or the current directory)")
-	fs.StringVar(&f.configPath, "config", env.str("WERF_CONFIG", ""), "werf.yaml to use instead of werf.yaml or werf.yml in the project directory ($WERF_CONFIG)")
-	fs.StringVar(&f.templatesDir, "config-templates-dir", env.str("WERF_CONFIG_TEMPLATES_DIR", ""), "directory of extra templates, **/*.tmpl (default $WERF_CONFIG_TEMPLATES_DIR or .werf)")
-	fs.StringVar(&f.giterminismConfig, "giterminism-config", env.str("WERF_GITERMINISM_CONFIG", ""), "giterminism configuration, relative to the project directory (default $WERF_GITERMINISM_CONFIG or werf-giterminism.yaml)")
-	fs.StringVar(&f.env, "env", env.str("WERF_ENV", ""), "environment name, .Env in werf.yaml templates ($WERF_ENV)")
-	fs.BoolVar(&f.dev, "dev", env.boolean("WERF_DEV", false), "read the working tree (tracked changes and untracked files .gitignore keeps) instead of the HEAD commit; the repository is not changed ($WERF_DEV)")
-	fs.BoolVar(&f.loose, "loose-giterminism", env.boolean("WERF_LOOSE_GITERMINISM", false), "read the configuration from disk and allow everything werf-giterminism.yaml could allow ($WERF_LOOSE_GITERMINISM)")
+	f := &projectFlags{lookupEnv: env.lookup}
+	f.projectName, _ = env.value("WERF_PROJECT_NAME")
+	env.stringFlag(fs, &f.dir, "dir", "WERF_DIR", "", "project directory: where werf.yaml is; must be inside a git worktree (default $WERF_DIR or the current directory)")
+	env.stringFlag(fs, &f.configPath, "config", "WERF_CONFIG", "", "werf.yaml to use instead of werf.yaml or werf.yml in the project directory ($WERF_CONFIG)")
+	env.stringFlag(fs, &f.templatesDir, "config-templates-dir", "WERF_CONFIG_TEMPLATES_DIR", "", "directory of extra templates, **/*.tmpl (default $WERF_CONFIG_TEMPLATES_DIR or .werf)")
+	env.stringFlag(fs, &f.giterminismConfig, "giterminism-config", "WERF_GITERMINISM_CONFIG", "", "giterminism configuration, relative to the project directory (default $WERF_GITERMINISM_CONFIG or werf-giterminism.yaml)")
+	env.stringFlag(fs, &f.env, "env", "WERF_ENV", "", "environment name, .Env in werf.yaml templates ($WERF_ENV)")
+	env.boolFlag(fs, &f.dev, "dev", "", "WERF_DEV", false, "read the working tree (tracked changes and untracked files .gitignore keeps) instead of the HEAD commit; the repository is not changed ($WERF_DEV)")
+	env.boolFlag(fs, &f.loose, "loose-giterminism", "", "WERF_LOOSE_GITERMINISM", false, "read the configuration from disk and allow everything werf-giterminism.yaml could allow ($WERF_LOOSE_GITERMINISM)")
 	return f
 }
 

@@ -23,11 +23,12 @@ WERF_PLATFORM, ...), so CI settings made for werf work unchanged.`,
 		SilenceUsage:      true,
 		SilenceErrors:     true,
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
-		PersistentPreRunE: func(*cobra.Command, []string) error { return env.err() },
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return env.check(cmd) },
 	}
 	root.AddCommand(
 		newConfigCommand(env),
 		newPlanCommand(env),
+		newDigestCommand(env),
 	)
 	return root
 }

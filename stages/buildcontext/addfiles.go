@@ -1,0 +1,112 @@
+package buildcontext
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+
+	"github.com/dagwerf/dagwerf/stages/pathmatch"
+)
+
+// addFilesChecksum hashes the contextAddFiles a COPY/ADD takes, from the working
+// tree, as werf does: each file's project-relative path and, for regular files,
+// its bytes, in the order werf.yaml lists them (directories walked in lexical
+// order, symlinks by path only); "" when it takes none.
+//
+// werf matches these project-relative paths against globs based at the context's
+// path from the repository root, so when werf.yaml is not at the repository root
+// nothing matches and contextAddFiles leave the digest alone. dagwerf keeps that,
+// so that its tags stay werf's.
+func (c *Context) addFilesChecksum(sources []string) (string, error) {
+	projectDir := c.snap.ProjectDir()
+	files, err := c.listAddFiles(projectDir)
+	if err != nil {
+		return "", err
+	}
+	m, err := pathmatch.New(path.Join(c.snap.ProjectPath(), c.dir), sources, nil)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	taken := false
+	for _, abs := range files {
+		rel, err := filepath.Rel(projectDir, abs)
+		if err != nil {
+			return "", err
+		}
+		rel = filepath.ToSlash(rel)
+		if !m.Match(rel) {
+			continue
+		}
+		taken = true
+		h.Write([]byte(rel))
+		fi, err := os.Lstat(abs)
+		if err != nil {
+			return "", err
+		}
+		if fi.Mode().IsRegular() {
+			if err := copyFile(h, abs); err != nil {
+				return "", err
+			}
+		}
+	}
+	if !taken {
+		return "", nil
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// listAddFiles expands the contextAddFiles into files, each once, in werf's order.
+func (c *Context) listAddFiles(projectDir string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	add := func(p string) {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	for _, f := range c.addFiles {
+		abs := filepath.Join(projectDir, filepath.FromSlash(c.dir), filepath.FromSlash(f))
+		fi, err := os.Lstat(abs)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%q was not found in the working tree (contextAddFiles are relative to the context %s)", f, contextName(c.dir))
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !fi.IsDir() {
+			add(abs)
+			continue
+		}
+		err = filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() {
+				add(p)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func copyFile(w io.Writer, file string) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(w, f)
+	return err
+}

@@ -1,0 +1,246 @@
+package buildcontext
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+	"sync"
+
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+
+	"github.com/dagwerf/dagwerf/source"
+	"github.com/dagwerf/dagwerf/stages/pathmatch"
+)
+
+// Context is an image's build context: a directory of the snapshot filtered by its
+// .dockerignore, plus the contextAddFiles from the working tree.
+type Context struct {
+	snap       *source.Snapshot
+	dir        string            // project-relative; "" is the project directory
+	ignore     pathmatch.Matcher // the .dockerignore seen from dir; nil without one
+	ignoreFile string
+	addFiles   []string // contextAddFiles, relative to dir
+
+	mu        sync.Mutex
+	checksums map[string]string // by the sources' key
+}
+
+// Option configures a Context.
+type Option func(*Context) error
+
+// WithDockerignore applies a .dockerignore (its path and content). As in werf, a
+// .dockerignore that would leave out the Dockerfile itself (dockerfile is relative
+// to the context) gets an exception for it.
+func WithDockerignore(file string, data []byte, dockerfile string) Option {
+	return func(c *Context) error {
+		patterns, err := pathmatch.ReadDockerignore(bytes.NewReader(data))
+		if err != nil {
+			return fmt.Errorf("%s: %w", file, err)
+		}
+		if patterns == nil {
+			return nil // an empty file ignores nothing
+		}
+		ignore, err := c.dockerignore(file, patterns)
+		if err != nil {
+			return err
+		}
+		if !ignore.Match(path.Join(c.dir, dockerfile)) {
+			if ignore, err = c.dockerignore(file, append(patterns, "!"+dockerfile)); err != nil {
+				return err
+			}
+		}
+		c.ignore, c.ignoreFile = ignore, file
+		return nil
+	}
+}
+
+func (c *Context) dockerignore(file string, patterns []string) (pathmatch.Matcher, error) {
+	m, err := pathmatch.Dockerignore(patterns)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return pathmatch.New(c.dir, nil, m)
+}
+
+// WithAddFiles adds werf.yaml's contextAddFiles, paths relative to the context that
+// are read from the working tree.
+func WithAddFiles(files ...string) Option {
+	return func(c *Context) error {
+		c.addFiles = append(c.addFiles, files...)
+		return nil
+	}
+}
+
+// New opens the build context at the project-relative directory dir.
+func New(snap *source.Snapshot, dir string, opts ...Option) (*Context, error) {
+	dir, err := source.Clean(dir)
+	if err != nil {
+		return nil, fmt.Errorf("context: %w", err)
+	}
+	c := &Context{snap: snap, dir: dir, checksums: map[string]string{}}
+	for _, opt := range opts {
+		if err := opt(c); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// Checksum is the dependency string werf records for a COPY or ADD with these
+// expanded sources. A source naming a path (no wildcard) that the context lacks is
+// an error, since the build would fail on it; a wildcard may match nothing.
+func (c *Context) Checksum(sources []string) (string, error) {
+	key := strings.Join(sources, "\x00")
+	c.mu.Lock()
+	sum, ok := c.checksums[key]
+	c.mu.Unlock()
+	if ok {
+		return sum, nil
+	}
+	if err := c.checkSources(sources); err != nil {
+		return "", err
+	}
+	normalized := normalizeSources(sources)
+	include, err := pathmatch.New(c.dir, normalized, nil)
+	if err != nil {
+		return "", fmt.Errorf("COPY/ADD sources %q: %w", strings.Join(sources, " "), err)
+	}
+	tree, err := c.lsTree(pathmatch.All(c.ignoreMatcher(), include))
+	if err != nil {
+		return "", err
+	}
+	sum = sha256Hex(tree.checksum())
+	if len(c.addFiles) > 0 {
+		add, err := c.addFilesChecksum(sources)
+		if err != nil {
+			return "", fmt.Errorf("contextAddFiles: %w", err)
+		}
+		if add != "" {
+			sum = sha256Hex(sum + ":::" + add)
+		}
+	}
+	c.mu.Lock()
+	c.checksums[key] = sum
+	c.mu.Unlock()
+	return sum, nil
+}
+
+// ignoreMatcher is werf's dockerignore matcher: the patterns seen from the context,
+// or a matcher that takes everything in it.
+func (c *Context) ignoreMatcher() pathmatch.Matcher {
+	if c.ignore != nil {
+		return c.ignore
+	}
+	m, _ := pathmatch.New(c.dir, nil, nil) // no globs: cannot fail
+	return m
+}
+
+// normalizeSources turns COPY/ADD sources into werf's globs: cleaned, rooted at the
+// context ("/" and "." are the context itself).
+func normalizeSources(sources []string) []string {
+	out := make([]string, 0, len(sources))
+	for _, s := range sources {
+		n := path.Clean(s)
+		if n == "/" {
+			n = "."
+		}
+		out = append(out, strings.TrimPrefix(n, "/"))
+	}
+	return out
+}
+
+// checkSources refuses a source that names a path the context does not have, or
+// that its .dockerignore leaves out: the build would fail on it later, with less
+// to say.
+func (c *Context) checkSources(sources []string) error {
+	for _, s := range sources {
+		if isRemote(s) || strings.ContainsAny(s, `*?[`) {
+			continue
+		}
+		rel := normalizeSources([]string{s})[0]
+		p := path.Join(c.dir, rel)
+		if c.providedByAddFiles(rel) {
+			continue
+		}
+		e, err := lookupThroughSubmodules(c.snap, p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return fmt.Errorf("%q is not in the build context %s (%s)", s, contextName(c.dir), c.revision())
+		case err != nil:
+			return err
+		}
+		// A directory may be excluded while exceptions inside it are not: only a
+		// file is known to be gone.
+		if c.ignore != nil && !e.IsDir() && !c.ignore.Match(p) {
+			return fmt.Errorf("%q is excluded from the build context by %s", s, c.ignoreFile)
+		}
+	}
+	return nil
+}
+
+// lookupThroughSubmodules finds a path, entering the submodules on its way.
+func lookupThroughSubmodules(snap *source.Snapshot, p string) (source.Entry, error) {
+	e, err := snap.Lookup(p)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return e, err
+	}
+	parts := strings.Split(p, "/")
+	for i := 1; i < len(parts); i++ {
+		prefix := strings.Join(parts[:i], "/")
+		link, err := snap.Lookup(prefix)
+		if err != nil {
+			return source.Entry{}, err
+		}
+		if link.Mode == filemode.Submodule {
+			sub, err := snap.Submodule(prefix, link.Hash)
+			if err != nil {
+				return source.Entry{}, err
+			}
+			return lookupThroughSubmodules(sub, strings.Join(parts[i:], "/"))
+		}
+	}
+	return e, err
+}
+
+// providedByAddFiles reports whether a contextAddFiles entry is the source or lies in it.
+func (c *Context) providedByAddFiles(rel string) bool {
+	for _, f := range c.addFiles {
+		f = path.Clean(f)
+		if rel == "." || f == rel || strings.HasPrefix(f, rel+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Context) revision() string {
+	if c.snap.Dev() {
+		return "the working tree"
+	}
+	if commit := c.snap.Commit(); len(commit) >= 12 {
+		return "commit " + commit[:12]
+	}
+	return "the HEAD commit"
+}
+
+func contextName(dir string) string {
+	if dir == "" {
+		return "(the project directory)"
+	}
+	return dir
+}
+
+// isRemote recognises ADD sources that BuildKit fetches rather than reads.
+func isRemote(s string) bool {
+	return strings.Contains(s, "://") || strings.HasPrefix(s, "git@")
+}
+
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}

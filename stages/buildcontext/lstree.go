@@ -1,0 +1,144 @@
+package buildcontext
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/dagwerf/dagwerf/source"
+	"github.com/dagwerf/dagwerf/stages/pathmatch"
+)
+
+// tree is what a walk takes: entries of the main repository and, for submodules
+// taken in part, what was taken inside them.
+type tree struct {
+	entries    []entry
+	submodules []submodule
+}
+
+type entry struct {
+	path string // project-relative
+	hash string // git object hash, hex
+}
+
+type submodule struct {
+	path string
+	tree *tree
+}
+
+// checksum hashes the taken entries' object hashes in path order (paths themselves
+// are not hashed), then each partly taken submodule's own checksum in path order;
+// "" when nothing was taken.
+func (t *tree) checksum() string {
+	if len(t.entries) == 0 && len(t.submodules) == 0 {
+		return ""
+	}
+	slices.SortFunc(t.entries, func(a, b entry) int { return strings.Compare(a.path, b.path) })
+	slices.SortFunc(t.submodules, func(a, b submodule) int { return strings.Compare(a.path, b.path) })
+	h := sha256.New()
+	for _, e := range t.entries {
+		h.Write([]byte(e.hash))
+	}
+	for _, s := range t.submodules {
+		if sum := s.tree.checksum(); sum != "" {
+			h.Write([]byte(sum))
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// lsTree walks the context as werf's ls-tree does: a directory the matcher wants
+// to enter is walked entry by entry, one it takes whole counts as its tree hash, a
+// file counts when taken.
+func (c *Context) lsTree(m pathmatch.Matcher) (*tree, error) {
+	scope, _ := pathmatch.New(c.dir, nil, nil)
+	w := &walker{m: pathmatch.All(scope, m)}
+	e, err := c.snap.Lookup(c.dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return &tree{}, nil
+	case err != nil:
+		return nil, err
+	}
+	t := &tree{}
+	if err := w.visit(c.snap, "", e, t); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+type walker struct {
+	m pathmatch.Matcher
+}
+
+// visit applies werf's rule to one entry; prefix places a submodule's entries
+// under the submodule's path in the project.
+func (w *walker) visit(snap *source.Snapshot, prefix string, e source.Entry, t *tree) error {
+	p := path.Join(prefix, e.Path)
+	switch e.Mode {
+	case filemode.Dir:
+		switch {
+		case w.m.Descend(p):
+			sub, err := object.GetTree(snap.Objects(), e.Hash)
+			if err != nil {
+				return fmt.Errorf("read git tree of %s: %w", p, err)
+			}
+			for _, te := range sub.Entries {
+				child := source.Entry{Path: path.Join(e.Path, te.Name), Mode: te.Mode, Hash: te.Hash}
+				if err := w.visit(snap, prefix, child, t); err != nil {
+					return err
+				}
+			}
+		case w.m.Match(p):
+			t.entries = append(t.entries, entry{path: p, hash: e.Hash.String()})
+		}
+	case filemode.Submodule:
+		switch {
+		case w.m.Descend(p):
+			sub, err := snap.Submodule(e.Path, e.Hash)
+			if err != nil {
+				return err
+			}
+			root, err := sub.Lookup("")
+			if err != nil {
+				return err
+			}
+			st := &tree{}
+			if err := w.visitRoot(sub, p, root, st); err != nil {
+				return err
+			}
+			if len(st.entries) > 0 || len(st.submodules) > 0 {
+				t.submodules = append(t.submodules, submodule{path: p, tree: st})
+			}
+		case w.m.Match(p):
+			t.entries = append(t.entries, entry{path: p, hash: e.Hash.String()})
+		}
+	default:
+		if w.m.Match(p) {
+			t.entries = append(t.entries, entry{path: p, hash: e.Hash.String()})
+		}
+	}
+	return nil
+}
+
+// visitRoot walks the entries of a submodule's root tree.
+func (w *walker) visitRoot(snap *source.Snapshot, prefix string, root source.Entry, t *tree) error {
+	sub, err := object.GetTree(snap.Objects(), root.Hash)
+	if err != nil {
+		return fmt.Errorf("read git tree of %s: %w", prefix, err)
+	}
+	for _, te := range sub.Entries {
+		if err := w.visit(snap, prefix, source.Entry{Path: te.Name, Mode: te.Mode, Hash: te.Hash}, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}

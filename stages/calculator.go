@@ -1,0 +1,159 @@
+package stages
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/dagwerf/dagwerf/config"
+	"github.com/dagwerf/dagwerf/source"
+	"github.com/dagwerf/dagwerf/stages/buildcontext"
+	"github.com/dagwerf/dagwerf/stages/dockerfile"
+)
+
+// Stage is an image's stage for one platform, addressed by its content.
+type Stage struct {
+	Image        *config.Image
+	Platform     string
+	Digest       string
+	Dependencies []string // what the digest hashes, for debugging
+}
+
+// Calculator computes the stage digests of a configuration's images. It parses
+// each Dockerfile and opens each build context once; it is safe for concurrent use.
+type Calculator struct {
+	cfg  *config.Config
+	snap *source.Snapshot
+
+	mu          sync.Mutex
+	dockerfiles map[string]*parsedDockerfile
+	contexts    map[*config.Image]*openedContext
+}
+
+type parsedDockerfile struct {
+	once sync.Once
+	d    *dockerfile.Dockerfile
+	err  error
+}
+
+type openedContext struct {
+	once sync.Once
+	c    *buildcontext.Context
+	err  error
+}
+
+// NewCalculator computes digests for cfg's images over the files of snap.
+func NewCalculator(cfg *config.Config, snap *source.Snapshot) *Calculator {
+	return &Calculator{cfg: cfg, snap: snap, dockerfiles: map[string]*parsedDockerfile{}, contexts: map[*config.Image]*openedContext{}}
+}
+
+// Stage addresses an image for a platform. imports gives the values of the
+// dependencies the image imports from; it is asked only for the imports a
+// Dockerfile ARG actually takes, and may be nil when there are none.
+func (c *Calculator) Stage(ctx context.Context, img *config.Image, platform string, imports ImportSource) (*Stage, error) {
+	wrap := func(err error) error {
+		return fmt.Errorf("image %q (%s): %w", img.LogName(), platform, err)
+	}
+	d, err := c.dockerfile(img)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	bc, err := c.context(img)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	importArgs, importValue := c.imports(ctx, img, platform, imports)
+	deps, err := d.Dependencies(dockerfile.Inputs{
+		Target:       img.Target,
+		Platform:     platform,
+		Args:         img.Args,
+		ImportArgs:   importArgs,
+		Import:       importValue,
+		AddHost:      img.AddHost,
+		CacheVersion: img.CacheVersion,
+		Checksum: func(sources []string, _ int) (string, error) {
+			return bc.Checksum(sources)
+		},
+	})
+	if err != nil {
+		return nil, wrap(err)
+	}
+	return &Stage{Image: img, Platform: platform, Digest: DockerfileDigest(platform, Sha256(deps...)), Dependencies: deps}, nil
+}
+
+// imports lists the build args the image's dependencies fill and fetches one value
+// when a Dockerfile ARG asks for it.
+func (c *Calculator) imports(ctx context.Context, img *config.Image, platform string, src ImportSource) ([]string, func(string) (string, error)) {
+	type target struct {
+		image string
+		typ   config.ImportType
+	}
+	byArg := map[string]target{}
+	var args []string
+	for _, dep := range img.Dependencies {
+		for _, imp := range dep.Imports {
+			if _, dup := byArg[imp.TargetBuildArg]; !dup {
+				args = append(args, imp.TargetBuildArg)
+			}
+			byArg[imp.TargetBuildArg] = target{dep.Image, imp.Type} // a later import of the same arg wins, as in werf
+		}
+	}
+	return args, func(arg string) (string, error) {
+		t := byArg[arg]
+		if src == nil {
+			return "", fmt.Errorf("ARG %s takes the %s of image %q, which exists only once that image's stage is stored in a registry", arg, t.typ, config.LogName(t.image))
+		}
+		values, err := src.ImportValues(ctx, t.image, platform)
+		if err != nil {
+			return "", fmt.Errorf("ARG %s takes the %s of image %q: %w", arg, t.typ, config.LogName(t.image), err)
+		}
+		return values.Get(t.typ), nil
+	}
+}
+
+func (c *Calculator) dockerfile(img *config.Image) (*dockerfile.Dockerfile, error) {
+	p := img.DockerfilePath()
+	c.mu.Lock()
+	entry, ok := c.dockerfiles[p]
+	if !ok {
+		entry = &parsedDockerfile{}
+		c.dockerfiles[p] = entry
+	}
+	c.mu.Unlock()
+	entry.once.Do(func() {
+		data, err := c.cfg.ReadDockerfile(img)
+		if err != nil {
+			entry.err = err
+			return
+		}
+		entry.d, entry.err = dockerfile.Parse(p, data)
+	})
+	return entry.d, entry.err
+}
+
+func (c *Calculator) context(img *config.Image) (*buildcontext.Context, error) {
+	c.mu.Lock()
+	entry, ok := c.contexts[img]
+	if !ok {
+		entry = &openedContext{}
+		c.contexts[img] = entry
+	}
+	c.mu.Unlock()
+	entry.once.Do(func() {
+		opts := []buildcontext.Option{buildcontext.WithAddFiles(img.ContextAddFiles...)}
+		file, data, err := c.cfg.ReadDockerignore(img)
+		if err != nil {
+			entry.err = err
+			return
+		}
+		if file != "" {
+			dockerfileInContext := img.Dockerfile
+			if dockerfileInContext == "" {
+				dockerfileInContext = config.DefaultDockerfile
+			}
+			opts = append(opts, buildcontext.WithDockerignore(file, data, dockerfileInContext))
+		}
+		entry.c, entry.err = buildcontext.New(c.snap, img.Context, opts...)
+	})
+	return entry.c, entry.err
+}
