@@ -197,26 +197,17 @@ func (s *Snapshot) projectRel(repoPath string) string {
 
 // Lookup finds the entry at a project-relative path without following a symlink in
 // its last element. A missing path is an error wrapping fs.ErrNotExist.
-func (s *Snapshot) Lookup(rel string) (Entry, error) {
-	p, err := s.repoPath(rel)
-	if err != nil {
-		return Entry{}, err
-	}
-	e, err := s.resolve(p, false)
-	if err != nil {
-		return Entry{}, err
-	}
-	e.Path = s.projectRel(e.Path)
-	return e, nil
-}
+func (s *Snapshot) Lookup(rel string) (Entry, error) { return s.entry(rel, false) }
 
 // Stat is Lookup following symlinks; a symlink that leaves the repository is an error.
-func (s *Snapshot) Stat(rel string) (Entry, error) {
+func (s *Snapshot) Stat(rel string) (Entry, error) { return s.entry(rel, true) }
+
+func (s *Snapshot) entry(rel string, follow bool) (Entry, error) {
 	p, err := s.repoPath(rel)
 	if err != nil {
 		return Entry{}, err
 	}
-	e, err := s.resolve(p, true)
+	e, err := s.resolve(p, follow)
 	if err != nil {
 		return Entry{}, err
 	}

@@ -25,26 +25,13 @@ type Calculator struct {
 	cfg  *config.Config
 	snap *source.Snapshot
 
-	mu          sync.Mutex
-	dockerfiles map[string]*parsedDockerfile
-	contexts    map[*config.Image]*openedContext
-}
-
-type parsedDockerfile struct {
-	once sync.Once
-	d    *dockerfile.Dockerfile
-	err  error
-}
-
-type openedContext struct {
-	once sync.Once
-	c    *buildcontext.Context
-	err  error
+	dockerfiles once[string, *dockerfile.Dockerfile]
+	contexts    once[*config.Image, *buildcontext.Context]
 }
 
 // NewCalculator computes digests for cfg's images over the files of snap.
 func NewCalculator(cfg *config.Config, snap *source.Snapshot) *Calculator {
-	return &Calculator{cfg: cfg, snap: snap, dockerfiles: map[string]*parsedDockerfile{}, contexts: map[*config.Image]*openedContext{}}
+	return &Calculator{cfg: cfg, snap: snap}
 }
 
 // Stage addresses an image for a platform. imports gives the values of the
@@ -113,38 +100,21 @@ func (c *Calculator) imports(ctx context.Context, img *config.Image, platform st
 
 func (c *Calculator) dockerfile(img *config.Image) (*dockerfile.Dockerfile, error) {
 	p := img.DockerfilePath()
-	c.mu.Lock()
-	entry, ok := c.dockerfiles[p]
-	if !ok {
-		entry = &parsedDockerfile{}
-		c.dockerfiles[p] = entry
-	}
-	c.mu.Unlock()
-	entry.once.Do(func() {
+	return c.dockerfiles.get(p, func() (*dockerfile.Dockerfile, error) {
 		data, err := c.cfg.ReadDockerfile(img)
 		if err != nil {
-			entry.err = err
-			return
+			return nil, err
 		}
-		entry.d, entry.err = dockerfile.Parse(p, data)
+		return dockerfile.Parse(p, data)
 	})
-	return entry.d, entry.err
 }
 
 func (c *Calculator) context(img *config.Image) (*buildcontext.Context, error) {
-	c.mu.Lock()
-	entry, ok := c.contexts[img]
-	if !ok {
-		entry = &openedContext{}
-		c.contexts[img] = entry
-	}
-	c.mu.Unlock()
-	entry.once.Do(func() {
+	return c.contexts.get(img, func() (*buildcontext.Context, error) {
 		opts := []buildcontext.Option{buildcontext.WithAddFiles(img.ContextAddFiles...)}
 		file, data, err := c.cfg.ReadDockerignore(img)
 		if err != nil {
-			entry.err = err
-			return
+			return nil, err
 		}
 		if file != "" {
 			dockerfileInContext := img.Dockerfile
@@ -153,7 +123,33 @@ func (c *Calculator) context(img *config.Image) (*buildcontext.Context, error) {
 			}
 			opts = append(opts, buildcontext.WithDockerignore(file, data, dockerfileInContext))
 		}
-		entry.c, entry.err = buildcontext.New(c.snap, img.Context, opts...)
+		return buildcontext.New(c.snap, img.Context, opts...)
 	})
-	return entry.c, entry.err
+}
+
+// once computes a value per key a single time, however many goroutines ask.
+type once[K comparable, V any] struct {
+	mu      sync.Mutex
+	results map[K]*onceResult[V]
+}
+
+type onceResult[V any] struct {
+	once  sync.Once
+	value V
+	err   error
+}
+
+func (o *once[K, V]) get(key K, compute func() (V, error)) (V, error) {
+	o.mu.Lock()
+	if o.results == nil {
+		o.results = map[K]*onceResult[V]{}
+	}
+	r, ok := o.results[key]
+	if !ok {
+		r = &onceResult[V]{}
+		o.results[key] = r
+	}
+	o.mu.Unlock()
+	r.once.Do(func() { r.value, r.err = compute() })
+	return r.value, r.err
 }

@@ -150,18 +150,8 @@ func TestDependencies(t *testing.T) {
 			wantHash:   "08298d918e51f6572692ca642027870539a71c46beafd403719360928ffe11de",
 		},
 		{
-			name: "werf: RUN --mount from another stage (first head)",
-			dockerfile: `
-FROM alpnie:latest AS build
-WORKDIR /usr/local/test_project
-COPY . .
-RUN mkdir -p dist && \
-    cp -v main.py dist/prog.py
-
-FROM alpine:latest
-RUN --mount=type=bind,from=build,source=/usr/local/test_project/dist,target=/usr/test_project/dist \
-    cp -v /usr/test_project/dist/prog.py /usr/local/bin/prog
-`,
+			name:       "werf: RUN --mount from another stage (first head)",
+			dockerfile: runMountFromStage,
 			in: dockerfile.Inputs{Checksum: func([]string, int) (string, error) {
 				return sha256hex("9d8059842b6fde712c58315ca0ab4713d90761c0"), nil
 			}},
@@ -177,18 +167,8 @@ RUN --mount=type=bind,from=build,source=/usr/local/test_project/dist,target=/usr
 			wantHash: "65d219096bc3718c101995b00584d700de791027f2e2ca00635e428932478a1c",
 		},
 		{
-			name: "werf: RUN --mount from another stage (second head)",
-			dockerfile: `
-FROM alpnie:latest AS build
-WORKDIR /usr/local/test_project
-COPY . .
-RUN mkdir -p dist && \
-    cp -v main.py dist/prog.py
-
-FROM alpine:latest
-RUN --mount=type=bind,from=build,source=/usr/local/test_project/dist,target=/usr/test_project/dist \
-    cp -v /usr/test_project/dist/prog.py /usr/local/bin/prog
-`,
+			name:       "werf: RUN --mount from another stage (second head)",
+			dockerfile: runMountFromStage,
 			in: dockerfile.Inputs{Checksum: func([]string, int) (string, error) {
 				return sha256hex("23a0884072c0d31b7c42dfaa7f0772cbfa33ec75"), nil
 			}},
@@ -351,6 +331,19 @@ COPY --from=alpine:3 /c /c
 		})
 	}
 }
+
+// runMountFromStage is werf's test of RUN --mount from another stage.
+const runMountFromStage = `
+FROM alpnie:latest AS build
+WORKDIR /usr/local/test_project
+COPY . .
+RUN mkdir -p dist && \
+    cp -v main.py dist/prog.py
+
+FROM alpine:latest
+RUN --mount=type=bind,from=build,source=/usr/local/test_project/dist,target=/usr/test_project/dist \
+    cp -v /usr/test_project/dist/prog.py /usr/local/bin/prog
+`
 
 const m1 = `ARG BASE=alpine:3.19
 FROM ${BASE} AS build
