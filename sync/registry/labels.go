@@ -1,0 +1,45 @@
+package registry
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+
+	"github.com/dagwerf/dagwerf/stages"
+)
+
+// werf's service labels on a stage image.
+const (
+	LabelProject       = "werf"
+	LabelVersion       = "werf-version"
+	LabelContentDigest = "werf-stage-content-digest"
+	LabelCommit        = "werf-project-repo-commit"
+	// LabelDependencyPrefix + sha256hex(stage ID) = stage ID, one per dependency.
+	LabelDependencyPrefix = "werf-dependency-stage-id-"
+)
+
+// StageLabels are the labels werf puts on a non-staged Dockerfile image's stage; werf
+// refuses to reuse a stage without the content digest one.
+type StageLabels struct {
+	Project       string
+	Version       string
+	ContentDigest string
+	Commit        string           // the project's HEAD commit; left out when ""
+	Dependencies  []stages.StageID // the stages of the images this one depends on
+}
+
+// Map is the labels as the image carries them.
+func (l StageLabels) Map() map[string]string {
+	m := map[string]string{
+		LabelProject:       l.Project,
+		LabelVersion:       l.Version,
+		LabelContentDigest: l.ContentDigest,
+	}
+	if l.Commit != "" {
+		m[LabelCommit] = l.Commit
+	}
+	for _, id := range l.Dependencies {
+		sum := sha256.Sum256([]byte(id.String()))
+		m[LabelDependencyPrefix+hex.EncodeToString(sum[:])] = id.String()
+	}
+	return m
+}

@@ -1,0 +1,185 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+)
+
+// repo is one repository and the clients that speak to it. Its puller and pusher
+// keep their authentication across calls, so a registry is pinged and a token
+// fetched once per run, not once per request.
+type repo struct {
+	address string // as the user gave it, for tags werf would write the same way
+	role    string // "--repo", "--cache-repo", ... for messages
+	name    name.Repository
+	puller  *remote.Puller
+	pusher  *remote.Pusher
+	tags    tagCache
+}
+
+func newRepo(o *options, role, address string) (*repo, error) {
+	if address == "" {
+		return nil, fmt.Errorf("%s: empty repository", role)
+	}
+	var nameOpts []name.Option
+	host := address
+	if i := strings.IndexByte(address, '/'); i > 0 {
+		host = address[:i]
+	}
+	if slices.Contains(o.insecure, host) {
+		nameOpts = append(nameOpts, name.Insecure)
+	}
+	n, err := name.NewRepository(address, nameOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("%s %q: %w", role, address, err)
+	}
+	ropts := o.remoteOptions(n.RegistryStr())
+	puller, err := remote.NewPuller(ropts...)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", role, address, err)
+	}
+	pusher, err := remote.NewPusher(ropts...)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", role, address, err)
+	}
+	r := &repo{address: address, role: role, name: n, puller: puller, pusher: pusher}
+	r.tags.list = r.listTags
+	return r, nil
+}
+
+func (r *repo) String() string { return r.address }
+
+// tag names a tag of the repository.
+func (r *repo) tag(t string) name.Tag { return r.name.Tag(t) }
+
+// errorf names the repository and the operation in an error.
+func (r *repo) errorf(op string, err error) error {
+	return &Error{Repo: r.address, Role: r.role, Op: op, Err: err}
+}
+
+func (r *repo) listTags(ctx context.Context) ([]string, error) {
+	tags, err := r.puller.List(ctx, r.name)
+	if isNotFound(err) {
+		return nil, nil // a repository nobody pushed to yet
+	}
+	if err != nil {
+		return nil, r.errorf("list tags", err)
+	}
+	return tags, nil
+}
+
+// get reads the manifest under a tag; a missing one is errNotFound.
+func (r *repo) get(ctx context.Context, tag string) (*remote.Descriptor, error) {
+	d, err := r.puller.Get(ctx, r.tag(tag))
+	switch {
+	case isNotFound(err):
+		return nil, r.errorf("read "+tag, errNotFound)
+	case err != nil:
+		return nil, r.errorf("read "+tag, err)
+	}
+	return d, nil
+}
+
+// put writes a manifest under a tag without touching what it references.
+func (r *repo) put(ctx context.Context, tag string, t remote.Taggable) error {
+	if err := remote.Put(r.tag(tag), t, remote.WithContext(ctx), remote.Reuse(r.pusher)); err != nil {
+		return r.errorf("write "+tag, err)
+	}
+	return nil
+}
+
+// copyFrom copies an image or an index, registry to registry, from src's tag into
+// this repository under the same tag. Blobs are mounted when both repositories
+// are on one registry and streamed through otherwise; nothing touches the disk.
+func (r *repo) copyFrom(ctx context.Context, src *repo, tag string) error {
+	d, err := src.get(ctx, tag)
+	if err != nil {
+		return err
+	}
+	opts := []remote.Option{remote.WithContext(ctx), remote.Reuse(r.pusher)}
+	if d.MediaType.IsIndex() {
+		idx, err := d.ImageIndex()
+		if err == nil {
+			err = remote.WriteIndex(r.tag(tag), idx, opts...)
+		}
+		if err != nil {
+			return r.errorf(fmt.Sprintf("copy %s from %s", tag, src.address), err)
+		}
+		return nil
+	}
+	img, err := d.Image()
+	if err == nil {
+		err = remote.Write(r.tag(tag), img, opts...)
+	}
+	if err != nil {
+		return r.errorf(fmt.Sprintf("copy %s from %s", tag, src.address), err)
+	}
+	return nil
+}
+
+// config reads an image's config file by its digest.
+func (r *repo) config(ctx context.Context, manifest v1.Hash) (*v1.ConfigFile, error) {
+	d, err := r.puller.Get(ctx, r.name.Digest(manifest.String()))
+	if err != nil {
+		return nil, r.errorf("read "+manifest.String(), err)
+	}
+	img, err := d.Image()
+	if err != nil {
+		return nil, r.errorf("read "+manifest.String(), err)
+	}
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		return nil, r.errorf("read the config of "+manifest.String(), err)
+	}
+	return cfg, nil
+}
+
+// Error is a registry operation that failed; it names the repository, its role
+// in the build and the operation.
+type Error struct {
+	Repo string
+	Role string
+	Op   string
+	Err  error
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s %s: %s: %v", e.Role, e.Repo, e.Op, e.Err) }
+func (e *Error) Unwrap() error { return e.Err }
+
+var errNotFound = errors.New("not found")
+
+// isNotFound recognises the registry's "no such manifest/repository" answers.
+func isNotFound(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, errNotFound) {
+		return true
+	}
+	var terr *transport.Error
+	if errors.As(err, &terr) {
+		if terr.StatusCode == http.StatusNotFound {
+			return true
+		}
+		for _, d := range terr.Errors {
+			switch d.Code {
+			case transport.ManifestUnknownErrorCode, transport.NameUnknownErrorCode:
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isImageManifest tells a stage (a single image) from an index.
+func isImageManifest(mt types.MediaType) bool { return mt.IsImage() }

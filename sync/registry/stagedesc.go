@@ -1,0 +1,66 @@
+package registry
+
+import (
+	"bytes"
+	"context"
+	"sync"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/dagwerf/dagwerf/stages"
+)
+
+// StageDesc describes a stored stage: its tag in --repo and the manifest under it.
+// Its config (labels, platform) is read only when asked for, so that finding a
+// stage costs one manifest read.
+type StageDesc struct {
+	ID       stages.StageID
+	Ref      name.Tag      // in --repo
+	Manifest v1.Descriptor // digest, size, media type
+	ConfigID v1.Hash       // the image config's digest
+
+	raw  *remote.Descriptor // the manifest as read, for tagging it elsewhere
+	from *repo              // where it was read: a cache repo or --repo
+
+	once   sync.Once
+	config *v1.ConfigFile
+	err    error
+}
+
+func newStageDesc(id stages.StageID, primary, from *repo, d *remote.Descriptor) (*StageDesc, error) {
+	m, err := v1.ParseManifest(bytes.NewReader(d.Manifest))
+	if err != nil {
+		return nil, from.errorf("read "+id.String(), err)
+	}
+	return &StageDesc{
+		ID:       id,
+		Ref:      primary.tag(id.String()),
+		Manifest: d.Descriptor,
+		ConfigID: m.Config.Digest,
+		raw:      d,
+		from:     from,
+	}, nil
+}
+
+// Config reads the stage's image config: labels, platform, history.
+func (d *StageDesc) Config(ctx context.Context) (*v1.ConfigFile, error) {
+	d.once.Do(func() { d.config, d.err = d.from.config(ctx, d.Manifest.Digest) })
+	return d.config, d.err
+}
+
+// Labels are the stage image's labels.
+func (d *StageDesc) Labels(ctx context.Context) (map[string]string, error) {
+	cfg, err := d.Config(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return cfg.Config.Labels, nil
+}
+
+// ImportValues are what the stage hands to images that import from it: its name in
+// --repo, config digest and manifest digest.
+func (d *StageDesc) ImportValues() stages.ImportValues {
+	return stages.ImportValues{Name: d.Ref.Name(), ID: d.ConfigID.String(), Digest: d.Manifest.Digest.String()}
+}

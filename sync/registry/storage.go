@@ -1,0 +1,59 @@
+package registry
+
+import (
+	"fmt"
+)
+
+// Storage is a project's stages storage: --repo and the repositories around it.
+type Storage struct {
+	project     string
+	o           *options
+	primary     *repo
+	caches      []*repo
+	secondaries []*repo
+	final       *repo
+}
+
+// New opens the stages storage of a project in the repository repo (--repo).
+// Nothing is requested until a stage is looked up.
+func New(project, repoAddress string, opts ...Option) (*Storage, error) {
+	o := newOptions(opts)
+	s := &Storage{project: project, o: o}
+	var err error
+	if s.primary, err = newRepo(o, "--repo", repoAddress); err != nil {
+		return nil, err
+	}
+	for _, a := range o.caches {
+		r, err := newRepo(o, "--cache-repo", a)
+		if err != nil {
+			return nil, err
+		}
+		s.caches = append(s.caches, r)
+	}
+	for _, a := range o.secondaries {
+		r, err := newRepo(o, "--secondary-repo", a)
+		if err != nil {
+			return nil, err
+		}
+		s.secondaries = append(s.secondaries, r)
+	}
+	if o.final != "" {
+		if s.final, err = newRepo(o, "--final-repo", o.final); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Repo is --repo as given.
+func (s *Storage) Repo() string { return s.primary.address }
+
+// FinalRepo is --final-repo as given, "" when there is none.
+func (s *Storage) FinalRepo() string {
+	if s.final == nil {
+		return ""
+	}
+	return s.final.address
+}
+
+func (s *Storage) warnf(format string, args ...any) { s.o.warn(fmt.Sprintf(format, args...)) }
