@@ -113,7 +113,6 @@ func digestOf(t testing.TB, ref string) v1.Hash {
 	return d.Digest
 }
 
-
 // writeIndex writes a one-image index under ref.
 func writeIndex(t testing.TB, ref name.Tag) error {
 	idx := mutate.AppendManifests(empty.Index, mutate.IndexAddendum{Add: image(t, "linux/amd64", nil)})
@@ -123,4 +122,6 @@ func writeIndex(t testing.TB, ref name.Tag) error {
 // emptyKeychain resolves every registry to anonymous access.
 type emptyKeychain struct{}
 
-func (emptyKeychain) Resolve(authn.Resource) (authn.Authenticator, error) { return authn.Anonymous, nil }
+func (emptyKeychain) Resolve(authn.Resource) (authn.Authenticator, error) {
+	return authn.Anonymous, nil
+}
