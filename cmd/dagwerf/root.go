@@ -29,6 +29,7 @@ WERF_PLATFORM, ...), so CI settings made for werf work unchanged.`,
 		newConfigCommand(env),
 		newPlanCommand(env),
 		newDigestCommand(env),
+		newSynchronizationCommand(env),
 	)
 	return root
 }
