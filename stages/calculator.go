@@ -50,6 +50,7 @@ func (c *Calculator) Stage(ctx context.Context, img *config.Image, platform stri
 		return nil, wrap(err)
 	}
 	importArgs, importValue := c.imports(ctx, img, platform, imports)
+	var sources []string
 	deps, err := d.Dependencies(dockerfile.Inputs{
 		Target:       img.Target,
 		Platform:     platform,
@@ -58,14 +59,15 @@ func (c *Calculator) Stage(ctx context.Context, img *config.Image, platform stri
 		Import:       importValue,
 		AddHost:      img.AddHost,
 		CacheVersion: img.CacheVersion,
-		Checksum: func(sources []string, _ int) (string, error) {
-			return bc.Checksum(sources)
+		Checksum: func(s []string, _ int) (string, error) {
+			sources = append(sources, s...)
+			return bc.Checksum(s)
 		},
 	})
 	if err != nil {
 		return nil, wrap(err)
 	}
-	return &Stage{Image: img, Platform: platform, Digest: DockerfileDigest(platform, Sha256(deps...)), Dependencies: deps}, nil
+	return &Stage{Image: img, Platform: platform, Digest: DockerfileDigest(platform, Sha256(deps...)), Dependencies: deps, Sources: sources}, nil
 }
 
 // imports lists the build args the image's dependencies fill and fetches one value
@@ -108,6 +110,9 @@ func (c *Calculator) dockerfile(img *config.Image) (*dockerfile.Dockerfile, erro
 		return dockerfile.Parse(p, data)
 	})
 }
+
+// Context is an image's build context, as its digests hash it.
+func (c *Calculator) Context(img *config.Image) (*buildcontext.Context, error) { return c.context(img) }
 
 func (c *Calculator) context(img *config.Image) (*buildcontext.Context, error) {
 	return c.contexts.get(img, func() (*buildcontext.Context, error) {

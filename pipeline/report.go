@@ -1,0 +1,145 @@
+package pipeline
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Report is werf's build report: what each image is in the registry after the
+// build, with the same fields and names, so that tools reading werf's report read
+// dagwerf's.
+type Report struct {
+	Runtime          ReportRuntime                      `json:"Runtime"`
+	Images           map[string]ReportImage             `json:"Images"`
+	ImagesByPlatform map[string]map[string]ReportImage `json:"ImagesByPlatform"`
+}
+
+// ReportRuntime says what built the images.
+type ReportRuntime struct {
+	Backend     string `json:"Backend"`
+	InContainer bool   `json:"InContainer"`
+}
+
+// ReportImage is one image (for a multi-platform image: its manifest list).
+type ReportImage struct {
+	WerfImageName     string        `json:"WerfImageName"`
+	ConfigType        string        `json:"ConfigType"`
+	DockerRepo        string        `json:"DockerRepo"`
+	DockerTag         string        `json:"DockerTag"`
+	DockerImageID     string        `json:"DockerImageID"`
+	DockerImageDigest string        `json:"DockerImageDigest"`
+	DockerImageName   string        `json:"DockerImageName"`
+	TargetPlatform    string        `json:"TargetPlatform"`
+	Rebuilt           bool          `json:"Rebuilt"`
+	Final             bool          `json:"Final"`
+	Size              int64         `json:"Size"`
+	BuildTime         string        `json:"BuildTime"`
+	Commit            string        `json:"Commit"`
+	Stages            []ReportStage `json:"Stages"`
+}
+
+// ReportStage is one stage of an image.
+type ReportStage struct {
+	Name              string `json:"Name"`
+	DockerImageName   string `json:"DockerImageName"`
+	DockerTag         string `json:"DockerTag"`
+	DockerImageID     string `json:"DockerImageID"`
+	DockerImageDigest string `json:"DockerImageDigest"`
+	CreatedAt         int64  `json:"CreatedAt"`
+	Size              int64  `json:"Size"`
+	SourceType        string `json:"SourceType"`
+	BaseImagePulled   bool   `json:"BaseImagePulled"`
+	Rebuilt           bool   `json:"Rebuilt"`
+	BuildTime         string `json:"BuildTime"`
+	Commit            string `json:"Commit"`
+}
+
+// DefaultReportPath is werf's --build-report-path default.
+const DefaultReportPath = ".werf-build-report.json"
+
+// ReportFormat is how a report is written, from its path's extension as werf
+// decides: .json, .env, or none (then .json is added).
+func ReportFormat(path string) (string, string, error) {
+	switch ext := filepath.Ext(path); ext {
+	case ".json", ".env":
+		return path, ext, nil
+	case "":
+		return path + ".json", ".json", nil
+	default:
+		return "", "", fmt.Errorf("--build-report-path %q: the extension must be .json or .env (or none, for .json)", path)
+	}
+}
+
+// Marshal is the report as werf writes it: JSON indented with tabs and a final
+// newline, or an envfile.
+func (r *Report) Marshal(format string) ([]byte, error) {
+	if format == ".env" {
+		return r.envfile(), nil
+	}
+	data, err := json.MarshalIndent(r, "", "\t")
+	if err != nil {
+		return nil, err
+	}
+	return append(data, '\n'), nil
+}
+
+// Write saves the report at path (mode 0644, as werf).
+func (r *Report) Write(path string) error {
+	path, format, err := ReportFormat(path)
+	if err != nil {
+		return err
+	}
+	data, err := r.Marshal(format)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return fmt.Errorf("write the build report: %w", err)
+	}
+	return nil
+}
+
+// envfile is one block of WERF_<IMAGE>_* variables per image, by image name.
+func (r *Report) envfile() []byte {
+	names := make([]string, 0, len(r.Images))
+	for n := range r.Images {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	var b bytes.Buffer
+	for _, n := range names {
+		img := r.Images[n]
+		prefix := EnvPrefix(n)
+		fmt.Fprintf(&b, "%sDOCKER_IMAGE_NAME=%s\n", prefix, img.DockerImageName)
+		fmt.Fprintf(&b, "%sDOCKER_IMAGE_ID=%s\n", prefix, img.DockerImageID)
+		fmt.Fprintf(&b, "%sDOCKER_IMAGE_DIGEST=%s\n", prefix, img.DockerImageDigest)
+		fmt.Fprintf(&b, "%sDOCKER_REPO=%s\n", prefix, img.DockerRepo)
+		fmt.Fprintf(&b, "%sDOCKER_TAG=%s\n", prefix, img.DockerTag)
+		fmt.Fprintf(&b, "%sWERF_IMAGE_NAME=%s\n", prefix, img.WerfImageName)
+		fmt.Fprintf(&b, "%sFINAL=%t\n", prefix, img.Final)
+	}
+	return b.Bytes()
+}
+
+// EnvPrefix is werf's variable prefix of an image: WERF_<NAME>_ upper-cased with
+// / - . as _, or WERF_ for the nameless image.
+func EnvPrefix(image string) string {
+	if image == "" {
+		return "WERF_"
+	}
+	return "WERF_" + strings.ToUpper(strings.NewReplacer("/", "_", "-", "_", ".", "_").Replace(image)) + "_"
+}
+
+// stageName is werf's name of the one stage of a non-staged Dockerfile image, with
+// the platform in a multi-platform record.
+func stageName(platform string, multi bool) string {
+	if multi {
+		return "dockerfile (" + platform + ")"
+	}
+	return "dockerfile"
+}
