@@ -17,6 +17,7 @@ type Stage struct {
 	Platform     string
 	Digest       string
 	Dependencies []string // what the digest hashes, for debugging
+	Sources      []string // every COPY/ADD source the stage takes from its context
 }
 
 // Calculator computes the stage digests of a configuration's images. It parses
