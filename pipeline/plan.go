@@ -15,6 +15,7 @@ const DefaultParallelTasksLimit = 5
 // tasks of a set depend only on tasks of earlier sets.
 type Plan struct {
 	Sets            [][]*Task
+	Selected        []*config.Image // the images asked for; the others are their dependencies
 	Parallel        bool // run a set's tasks concurrently (--parallel)
 	Limit           int  // at most this many at once; ≤ 0 is no limit (--parallel-tasks-limit)
 	DefaultPlatform string
@@ -99,7 +100,7 @@ func NewPlan(cfg *config.Config, opts ...PlanOption) (*Plan, error) {
 		return nil, err
 	}
 
-	plan := &Plan{Parallel: o.parallel, Limit: o.limit, DefaultPlatform: o.defaultPlatform}
+	plan := &Plan{Selected: selected, Parallel: o.parallel, Limit: o.limit, DefaultPlatform: o.defaultPlatform}
 	index := 0
 	for _, set := range independentSets(images) {
 		var tasks []*Task

@@ -122,6 +122,7 @@ func (s *Storage) copyFromSecondary(ctx context.Context, sec *repo, digest strin
 	if err != nil {
 		return nil, err
 	}
+	desc.Origin = OriginSecondary
 	release()
 	s.fillCaches(ctx, tag, s.caches)
 	return desc, nil

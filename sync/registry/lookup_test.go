@@ -168,6 +168,7 @@ func TestLookupCopiesFromSecondaryRepos(t *testing.T) {
 	require.NotNil(t, desc)
 	tag := digestA + "-700"
 	assert.Equal(t, repo+":"+tag, desc.Ref.String(), "copied under the same tag")
+	assert.Equal(t, registry.OriginSecondary, desc.Origin)
 	want, _ := img.Digest()
 	assert.Equal(t, want, desc.Manifest.Digest)
 	assert.Equal(t, want, digestOf(t, repo+":"+tag))

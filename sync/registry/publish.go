@@ -50,6 +50,7 @@ func (s *Storage) Publish(ctx context.Context, digest string, labels StageLabels
 	if desc, err = newStageDesc(id, s.primary, s.primary, d); err != nil {
 		return nil, false, err
 	}
+	desc.Origin = OriginBuilt
 	release()
 	s.fillCaches(ctx, tag, s.caches)
 	return desc, true, nil

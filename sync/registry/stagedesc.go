@@ -20,6 +20,7 @@ type StageDesc struct {
 	Ref      name.Tag      // in --repo
 	Manifest v1.Descriptor // digest, size, media type
 	ConfigID v1.Hash       // the image config's digest
+	Origin   Origin        // how this run came to have it
 
 	raw  *remote.Descriptor // the manifest as read, for tagging it elsewhere
 	from *repo              // where it was read: a cache repo or --repo
@@ -39,6 +40,7 @@ func newStageDesc(id stages.StageID, primary, from *repo, d *remote.Descriptor) 
 		Ref:      primary.tag(id.String()),
 		Manifest: d.Descriptor,
 		ConfigID: m.Config.Digest,
+		Origin:   OriginRepo,
 		raw:      d,
 		from:     from,
 	}, nil
@@ -59,8 +61,30 @@ func (d *StageDesc) Labels(ctx context.Context) (map[string]string, error) {
 	return cfg.Config.Labels, nil
 }
 
+// Origin is how a run came to have a stage.
+type Origin string
+
+const (
+	OriginRepo      Origin = "repo"      // found in --repo (or a cache repo)
+	OriginSecondary Origin = "secondary" // copied from a --secondary-repo
+	OriginBuilt     Origin = "built"     // built and published by this run
+)
+
 // ImportValues are what the stage hands to images that import from it: its name in
 // --repo, config digest and manifest digest.
 func (d *StageDesc) ImportValues() stages.ImportValues {
 	return stages.ImportValues{Name: d.Ref.Name(), ID: d.ConfigID.String(), Digest: d.Manifest.Digest.String()}
+}
+
+// LayersSize is the compressed size of the stage's layers, as werf reports it.
+func (d *StageDesc) LayersSize() (int64, error) {
+	m, err := v1.ParseManifest(bytes.NewReader(d.raw.Manifest))
+	if err != nil {
+		return 0, err
+	}
+	var size int64
+	for _, l := range m.Layers {
+		size += l.Size
+	}
+	return size, nil
 }

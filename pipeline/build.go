@@ -1,0 +1,512 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dagwerf/dagwerf/config"
+	"github.com/dagwerf/dagwerf/source"
+	"github.com/dagwerf/dagwerf/stages"
+	"github.com/dagwerf/dagwerf/sync/registry"
+)
+
+// Build runs a plan against a stages storage: every image is addressed by
+// content, looked up, and built and published only when the storage lacks it;
+// then multi-platform images get their manifest lists, final images their
+// --final-repo copies and custom tags, and the report is made.
+type Build struct {
+	Config   *config.Config
+	Snapshot *source.Snapshot
+	Plan     *Plan
+	Storage  *registry.Storage
+	Builder  Builder // asked only for what the storage lacks
+
+	CustomTags []string // --add-custom-tag templates, for the selected final images
+	Version    string   // dagwerf's, for the werf-version label
+	Loose      bool     // --loose-giterminism: build the commit even if COPY/ADD files changed
+	Log        io.Writer
+	LookupEnv  func(string) (string, bool) // where env secrets are read
+
+	worktreeOnce sync.Once
+	worktreeSnap *source.Snapshot
+	worktreeErr  error
+}
+
+// taskResult is what one image and platform came to.
+type taskResult struct {
+	stage     *stages.Stage
+	desc      *registry.StageDesc
+	buildTime time.Duration
+	done      chan struct{}
+	err       error
+}
+
+// Run builds; it stops at the first failure, cancelling what is under way.
+func (b *Build) Run(ctx context.Context) (*Report, error) {
+	if b.Log == nil {
+		b.Log = io.Discard
+	}
+	if b.LookupEnv == nil {
+		b.LookupEnv = os.LookupEnv
+	}
+	calc := stages.NewCalculator(b.Config, b.Snapshot)
+	tasks := b.Plan.Tasks()
+	results := make(map[*Task]*taskResult, len(tasks))
+	for _, t := range tasks {
+		results[t] = &taskResult{done: make(chan struct{})}
+	}
+	if b.Plan.Concurrent() {
+		if err := b.Plan.Print(b.Log, true); err != nil {
+			return nil, err
+		}
+	}
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	run := func(t *Task) {
+		r := results[t]
+		defer close(r.done)
+		for _, dep := range b.dependencyTasks(t) {
+			select {
+			case <-results[dep].done:
+				if results[dep].err != nil {
+					r.err = context.Canceled
+					return
+				}
+			case <-ctx.Done():
+				r.err = ctx.Err()
+				return
+			}
+		}
+		r.err = b.runTask(ctx, calc, t, r, results)
+		if r.err != nil {
+			cancel(r.err)
+		}
+	}
+	if b.Plan.Concurrent() {
+		limit := b.Plan.Limit
+		if limit <= 0 {
+			limit = len(tasks)
+		}
+		sem := make(chan struct{}, limit)
+		var wg sync.WaitGroup
+		for _, t := range tasks {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				// Wait for dependencies before taking a slot: a slot goes only to an image
+				// that can start.
+				for _, dep := range b.dependencyTasks(t) {
+					select {
+					case <-results[dep].done:
+					case <-ctx.Done():
+					}
+				}
+				select {
+				case sem <- struct{}{}:
+					defer func() { <-sem }()
+					run(t)
+				case <-ctx.Done():
+					results[t].err = ctx.Err()
+					close(results[t].done)
+				}
+			}()
+		}
+		wg.Wait()
+	} else {
+		for _, t := range tasks {
+			run(t)
+			if results[t].err != nil {
+				break
+			}
+		}
+	}
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return nil, err
+	}
+	for _, t := range tasks {
+		if err := results[t].err; err != nil && !errors.Is(err, context.Canceled) {
+			return nil, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return b.finish(ctx, results)
+}
+
+// dependencyTasks are the tasks of the images t depends on, for t's platform.
+func (b *Build) dependencyTasks(t *Task) []*Task {
+	var deps []*Task
+	for _, d := range t.Image.Dependencies {
+		for _, other := range b.Plan.Tasks() {
+			if other.Image.Name == d.Image && other.Platform == t.Platform {
+				deps = append(deps, other)
+			}
+		}
+	}
+	return deps
+}
+
+// runTask addresses one image and platform, and builds and publishes it if the
+// storage lacks it.
+func (b *Build) runTask(ctx context.Context, calc *stages.Calculator, t *Task, r *taskResult, results map[*Task]*taskResult) error {
+	name := t.LogName(b.Plan, true)
+	imports := importResults{build: b, task: t, results: results}
+	stage, err := calc.Stage(ctx, t.Image, t.Platform, imports)
+	if err != nil {
+		return err
+	}
+	r.stage = stage
+	desc, err := b.Storage.Lookup(ctx, stage.Digest)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if desc != nil {
+		r.desc = desc
+		fmt.Fprintf(b.Log, "%s: using %s\n", name, desc.Ref)
+		return nil
+	}
+
+	start := time.Now()
+	fmt.Fprintf(b.Log, "%s: building stage %s\n", name, stage.Digest)
+	built, err := b.build(ctx, calc, t, stage, imports)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	labels := registry.StageLabels{
+		Project:       b.Config.Meta.Project,
+		Version:       b.Version,
+		ContentDigest: stages.ContentDigest(t.Platform, stage.Digest),
+		Commit:        b.Snapshot.Commit(),
+	}
+	for _, dep := range b.dependencyTasks(t) {
+		labels.Dependencies = append(labels.Dependencies, results[dep].desc.ID)
+	}
+	desc, published, err := b.Storage.Publish(ctx, stage.Digest, labels, built.Push)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	r.desc, r.buildTime = desc, time.Since(start)
+	if published {
+		fmt.Fprintf(b.Log, "%s: published %s (%.2f seconds)\n", name, desc.Ref, r.buildTime.Seconds())
+	} else {
+		fmt.Fprintf(b.Log, "%s: another builder published %s first; using it\n", name, desc.Ref)
+	}
+	return nil
+}
+
+// build runs the engine over the context the digest hashed.
+func (b *Build) build(ctx context.Context, calc *stages.Calculator, t *Task, stage *stages.Stage, imports importResults) (Built, error) {
+	img := t.Image
+	if len(img.AddHost) > 0 {
+		return nil, errors.New("addHost is not supported: Dagger's Dockerfile builds take no extra hosts (remove addHost, or build this image with werf)")
+	}
+	if img.Network != "" && img.Network != "default" {
+		return nil, fmt.Errorf("network %q is not supported: Dagger's Dockerfile builds take no build-wide network mode (use RUN --network in the Dockerfile)", img.Network)
+	}
+	bc, err := calc.Context(img)
+	if err != nil {
+		return nil, err
+	}
+	if !b.Snapshot.Dev() && !b.Loose {
+		if err := b.checkCommitted(bc, stage); err != nil {
+			return nil, err
+		}
+	}
+	dir, err := os.MkdirTemp("", "dagwerf-context-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	contextDir := filepath.Join(dir, "context")
+	if err := bc.Export(contextDir); err != nil {
+		return nil, err
+	}
+	secrets, err := b.secrets(img)
+	if err != nil {
+		return nil, err
+	}
+	args, err := b.buildArgs(ctx, img, imports)
+	if err != nil {
+		return nil, err
+	}
+	dockerfile := img.Dockerfile
+	if dockerfile == "" {
+		dockerfile = config.DefaultDockerfile
+	}
+	ssh, err := sshSocket(img.SSH, b.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	return b.Builder.Build(ctx, BuildRequest{
+		Image: img, Platform: t.Platform, ContextDir: contextDir, Dockerfile: dockerfile,
+		Target: img.Target, BuildArgs: args, Secrets: secrets, SSH: ssh,
+	})
+}
+
+// checkCommitted refuses to build committed content that differs from what the
+// developer has on disk, as werf does: the image would not be what they see.
+func (b *Build) checkCommitted(bc interface {
+	Uncommitted(*source.Snapshot, []string) ([]string, error)
+}, stage *stages.Stage) error {
+	if len(stage.Sources) == 0 {
+		return nil
+	}
+	wt, err := b.worktree()
+	if err != nil {
+		return err
+	}
+	files, err := bc.Uncommitted(wt, stage.Sources)
+	if err != nil {
+		return err
+	}
+	if len(files) > 0 {
+		return fmt.Errorf("files that COPY/ADD take have uncommitted changes: %s; commit them, build the working tree with --dev, or build the commit anyway with --loose-giterminism", strings.Join(files, ", "))
+	}
+	return nil
+}
+
+// worktree is the working tree as a commit, made once per build.
+func (b *Build) worktree() (*source.Snapshot, error) {
+	b.worktreeOnce.Do(func() {
+		b.worktreeSnap, b.worktreeErr = source.Open(b.Snapshot.ProjectDir(), source.WithWorktree())
+	})
+	return b.worktreeSnap, b.worktreeErr
+}
+
+// buildArgs are werf.yaml's args and every import of every dependency, as werf
+// passes them.
+func (b *Build) buildArgs(ctx context.Context, img *config.Image, imports importResults) (map[string]string, error) {
+	args := make(map[string]string, len(img.Args))
+	for k, v := range img.Args {
+		args[k] = v
+	}
+	for _, dep := range img.Dependencies {
+		for _, imp := range dep.Imports {
+			v, err := imports.ImportValues(ctx, dep.Image, imports.task.Platform)
+			if err != nil {
+				return nil, err
+			}
+			args[imp.TargetBuildArg] = v.Get(imp.Type)
+		}
+	}
+	return args, nil
+}
+
+// secrets reads an image's build secrets.
+func (b *Build) secrets(img *config.Image) ([]Secret, error) {
+	var out []Secret
+	for _, s := range img.Secrets {
+		switch {
+		case s.Env != "":
+			v, ok := b.LookupEnv(s.Env)
+			if !ok {
+				return nil, fmt.Errorf("secret %q: environment variable %s is not set", s.ID, s.Env)
+			}
+			out = append(out, Secret{ID: s.ID, Value: []byte(v)})
+		case s.Src != "":
+			p := s.Src
+			if home, err := os.UserHomeDir(); err == nil && (p == "~" || strings.HasPrefix(p, "~/")) {
+				p = filepath.Join(home, p[1:])
+			}
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(b.Snapshot.ProjectDir(), p)
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return nil, fmt.Errorf("secret %q: %w", s.ID, err)
+			}
+			out = append(out, Secret{ID: s.ID, Value: data})
+		default:
+			out = append(out, Secret{ID: s.ID, Value: []byte(s.Value)})
+		}
+	}
+	return out, nil
+}
+
+// sshSocket resolves werf.yaml's ssh: "default" is $SSH_AUTH_SOCK.
+func sshSocket(ssh string, lookup func(string) (string, bool)) (string, error) {
+	switch ssh {
+	case "":
+		return "", nil
+	case "default":
+		sock, ok := lookup("SSH_AUTH_SOCK")
+		if !ok || sock == "" {
+			return "", errors.New("ssh: default needs an SSH agent ($SSH_AUTH_SOCK is not set)")
+		}
+		return sock, nil
+	}
+	if _, err := os.Stat(ssh); err != nil {
+		return "", fmt.Errorf("ssh: %w", err)
+	}
+	return ssh, nil
+}
+
+// importResults hands a task the import values of the stages its dependencies
+// came to in this run.
+type importResults struct {
+	build   *Build
+	task    *Task
+	results map[*Task]*taskResult
+}
+
+func (i importResults) ImportValues(_ context.Context, image, platform string) (stages.ImportValues, error) {
+	for _, dep := range i.build.dependencyTasks(i.task) {
+		if dep.Image.Name == image && dep.Platform == platform {
+			if r := i.results[dep]; r.desc != nil {
+				return r.desc.ImportValues(), nil
+			}
+		}
+	}
+	return stages.ImportValues{}, fmt.Errorf("image %q has no %s stage in this build", config.LogName(image), platform)
+}
+
+// finish publishes what needs all platforms (manifest lists), copies final images
+// to --final-repo, adds custom tags, and reports.
+func (b *Build) finish(ctx context.Context, results map[*Task]*taskResult) (*Report, error) {
+	report := &Report{Runtime: ReportRuntime{Backend: "dagger"}, Images: map[string]ReportImage{}, ImagesByPlatform: map[string]map[string]ReportImage{}}
+	var customTagImages []registry.CustomTagImage
+	manifests := map[string]registry.Manifest{}
+	for _, img := range b.imagesInOrder() {
+		byPlatform := map[string]*registry.StageDesc{}
+		var records []ReportImage
+		for _, t := range b.Plan.Tasks() {
+			if t.Image != img {
+				continue
+			}
+			r := results[t]
+			byPlatform[t.Platform] = r.desc
+			rec, err := b.stageRecord(ctx, t, r, len(t.Platforms) > 1)
+			if err != nil {
+				return nil, err
+			}
+			records = append(records, rec)
+			if report.ImagesByPlatform[img.Name] == nil {
+				report.ImagesByPlatform[img.Name] = map[string]ReportImage{}
+			}
+			report.ImagesByPlatform[img.Name][t.Platform] = rec
+		}
+		var m registry.Manifest
+		record := records[0]
+		if len(byPlatform) > 1 {
+			list, err := b.Storage.PublishManifestList(ctx, byPlatform)
+			if err != nil {
+				return nil, fmt.Errorf("image %q: %w", img.LogName(), err)
+			}
+			m = list
+			record = multiPlatformRecord(img, records, list)
+		} else {
+			m = byPlatform[records[0].TargetPlatform]
+		}
+		if img.Final {
+			ref, err := b.Storage.CopyToFinal(ctx, m)
+			if err != nil {
+				return nil, fmt.Errorf("image %q: %w", img.LogName(), err)
+			}
+			record.DockerRepo, record.DockerTag, record.DockerImageName = ref.Context().String(), ref.TagStr(), ref.Name()
+			if slices.Contains(b.Plan.Selected, img) {
+				customTagImages = append(customTagImages, registry.CustomTagImage{Name: img.Name, ContentBasedTag: m.Reference().TagStr()})
+				manifests[img.Name] = m
+			}
+		}
+		report.Images[img.Name] = record
+	}
+	if len(b.CustomTags) > 0 {
+		tags, err := registry.CustomTags(b.CustomTags, customTagImages)
+		if err != nil {
+			return nil, err
+		}
+		for _, img := range customTagImages {
+			refs, err := b.Storage.AddTags(ctx, manifests[img.Name], tags[img.Name]...)
+			if err != nil {
+				return nil, fmt.Errorf("image %q: %w", config.LogName(img.Name), err)
+			}
+			for _, ref := range refs {
+				fmt.Fprintf(b.Log, "image %s: tagged %s\n", config.LogName(img.Name), ref)
+			}
+		}
+	}
+	return report, nil
+}
+
+// imagesInOrder are the plan's images in the configuration's order.
+func (b *Build) imagesInOrder() []*config.Image {
+	var out []*config.Image
+	for _, img := range b.Config.Images {
+		for _, t := range b.Plan.Tasks() {
+			if t.Image == img {
+				out = append(out, img)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// stageRecord reports one image and platform; its config gives the creation time
+// and commit.
+func (b *Build) stageRecord(ctx context.Context, t *Task, r *taskResult, multi bool) (ReportImage, error) {
+	d := r.desc
+	cfg, err := d.Config(ctx)
+	if err != nil {
+		return ReportImage{}, fmt.Errorf("image %q (%s): %w", t.Image.LogName(), t.Platform, err)
+	}
+	rebuilt := d.Origin == registry.OriginBuilt
+	source := ""
+	switch d.Origin {
+	case registry.OriginSecondary:
+		source = "secondary"
+	case registry.OriginBuilt:
+		source = "repo"
+	}
+	size, err := d.LayersSize()
+	if err != nil {
+		return ReportImage{}, err
+	}
+	buildTime := fmt.Sprintf("%.2f", r.buildTime.Seconds())
+	commit := cfg.Config.Labels[registry.LabelCommit]
+	stage := ReportStage{
+		Name:            stageName(t.Platform, multi),
+		DockerImageName: d.Ref.Name(), DockerTag: d.Ref.TagStr(),
+		DockerImageID: d.ConfigID.String(), DockerImageDigest: d.Manifest.Digest.String(),
+		CreatedAt: cfg.Created.Unix() * int64(time.Second), Size: size, SourceType: source,
+		Rebuilt: rebuilt, BuildTime: buildTime, Commit: commit,
+	}
+	return ReportImage{
+		WerfImageName: t.Image.Name, ConfigType: "dockerfile",
+		DockerRepo: d.Ref.Context().String(), DockerTag: d.Ref.TagStr(),
+		DockerImageID: d.ConfigID.String(), DockerImageDigest: d.Manifest.Digest.String(), DockerImageName: d.Ref.Name(),
+		TargetPlatform: t.Platform, Rebuilt: rebuilt, Final: t.Image.Final, Size: size,
+		BuildTime: buildTime, Commit: commit, Stages: []ReportStage{stage},
+	}, nil
+}
+
+// multiPlatformRecord reports a multi-platform image by its manifest list, with
+// every platform's stage, as werf does.
+func multiPlatformRecord(img *config.Image, records []ReportImage, list *registry.ManifestListDesc) ReportImage {
+	rec := ReportImage{
+		WerfImageName: img.Name, ConfigType: "dockerfile",
+		DockerRepo: list.Ref.Context().String(), DockerTag: list.Ref.TagStr(),
+		DockerImageID: list.Manifest.Digest.String(), DockerImageDigest: list.Manifest.Digest.String(), DockerImageName: list.Ref.Name(),
+		Final: img.Final, Stages: []ReportStage{},
+	}
+	var total float64
+	for _, r := range records {
+		rec.Rebuilt = rec.Rebuilt || r.Rebuilt
+		var secs float64
+		fmt.Sscanf(r.BuildTime, "%f", &secs)
+		total += secs
+		rec.Stages = append(rec.Stages, r.Stages...)
+	}
+	rec.BuildTime = fmt.Sprintf("%.2f", total)
+	return rec
+}
