@@ -16,8 +16,8 @@ const DefaultParallelTasksLimit = 5
 type Plan struct {
 	Sets            [][]*Task
 	Selected        []*config.Image // the images asked for; the others are their dependencies
-	Parallel        bool // run a set's tasks concurrently (--parallel)
-	Limit           int  // at most this many at once; ≤ 0 is no limit (--parallel-tasks-limit)
+	Parallel        bool            // run a set's tasks concurrently (--parallel)
+	Limit           int             // at most this many at once; ≤ 0 is no limit (--parallel-tasks-limit)
 	DefaultPlatform string
 }
 

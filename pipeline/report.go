@@ -14,8 +14,8 @@ import (
 // build, with the same fields and names, so that tools reading werf's report read
 // dagwerf's.
 type Report struct {
-	Runtime          ReportRuntime                      `json:"Runtime"`
-	Images           map[string]ReportImage             `json:"Images"`
+	Runtime          ReportRuntime                     `json:"Runtime"`
+	Images           map[string]ReportImage            `json:"Images"`
 	ImagesByPlatform map[string]map[string]ReportImage `json:"ImagesByPlatform"`
 }
 
