@@ -160,6 +160,7 @@ func (b *Build) dependencyTasks(t *Task) []*Task {
 // storage lacks it.
 func (b *Build) runTask(ctx context.Context, calc *stages.Calculator, t *Task, r *taskResult, results map[*Task]*taskResult) error {
 	name := t.LogName(b.Plan, true)
+	errorf := func(err error) error { return fmt.Errorf("image %q (%s): %w", t.Image.LogName(), t.Platform, err) }
 	imports := importResults{build: b, task: t, results: results}
 	stage, err := calc.Stage(ctx, t.Image, t.Platform, imports)
 	if err != nil {
@@ -168,7 +169,7 @@ func (b *Build) runTask(ctx context.Context, calc *stages.Calculator, t *Task, r
 	r.stage = stage
 	desc, err := b.Storage.Lookup(ctx, stage.Digest)
 	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+		return errorf(err)
 	}
 	if desc != nil {
 		r.desc = desc
@@ -180,7 +181,7 @@ func (b *Build) runTask(ctx context.Context, calc *stages.Calculator, t *Task, r
 	fmt.Fprintf(b.Log, "%s: building stage %s\n", name, stage.Digest)
 	built, err := b.build(ctx, calc, t, stage, imports)
 	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+		return errorf(err)
 	}
 	labels := registry.StageLabels{
 		Project:       b.Config.Meta.Project,
@@ -193,7 +194,7 @@ func (b *Build) runTask(ctx context.Context, calc *stages.Calculator, t *Task, r
 	}
 	desc, published, err := b.Storage.Publish(ctx, stage.Digest, labels, built.Push)
 	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+		return errorf(err)
 	}
 	r.desc, r.buildTime = desc, time.Since(start)
 	if published {

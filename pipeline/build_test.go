@@ -2,21 +2,11 @@ package pipeline_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -26,94 +16,10 @@ import (
 	"github.com/dagwerf/dagwerf/source"
 	"github.com/dagwerf/dagwerf/stages"
 	"github.com/dagwerf/dagwerf/sync/registry"
+	"github.com/dagwerf/dagwerf/test/enginetest"
 	"github.com/dagwerf/dagwerf/test/gittest"
 	"github.com/dagwerf/dagwerf/test/registrytest"
 )
-
-// fakeBuilder stands in for the Dagger engine: it "builds" a small image whose
-// config records what the build was given, and pushes it with go-containerregistry.
-type fakeBuilder struct {
-	mu       sync.Mutex
-	requests []pipeline.BuildRequest
-	contexts map[string]map[string]string // image@platform → context files
-	running  atomic.Int32
-	maxSeen  atomic.Int32
-	fail     map[string]error // image name → error
-	delay    time.Duration
-}
-
-func (f *fakeBuilder) Build(ctx context.Context, req pipeline.BuildRequest) (pipeline.Built, error) {
-	n := f.running.Add(1)
-	defer f.running.Add(-1)
-	for {
-		m := f.maxSeen.Load()
-		if n <= m || f.maxSeen.CompareAndSwap(m, n) {
-			break
-		}
-	}
-	files := map[string]string{}
-	_ = filepath.WalkDir(req.ContextDir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			rel, _ := filepath.Rel(req.ContextDir, p)
-			data, _ := os.ReadFile(p)
-			files[filepath.ToSlash(rel)] = string(data)
-		}
-		return nil
-	})
-	f.mu.Lock()
-	f.requests = append(f.requests, req)
-	if f.contexts == nil {
-		f.contexts = map[string]map[string]string{}
-	}
-	f.contexts[req.Image.Name+"@"+req.Platform] = files
-	err := f.fail[req.Image.Name]
-	f.mu.Unlock()
-	if f.delay > 0 {
-		select {
-		case <-time.After(f.delay):
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
-	if err != nil {
-		return nil, err
-	}
-	img, err := random.Image(64, 1)
-	if err != nil {
-		return nil, err
-	}
-	cfg, _ := img.ConfigFile()
-	cfg = cfg.DeepCopy()
-	p, _ := v1.ParsePlatform(req.Platform)
-	cfg.OS, cfg.Architecture, cfg.Variant = p.OS, p.Architecture, p.Variant
-	args, _ := json.Marshal(req.BuildArgs)
-	cfg.Config.Env = []string{"BUILD_ARGS=" + string(args)}
-	cfg.Created = v1.Time{Time: time.Now()}
-	img, err = mutate.ConfigFile(img, cfg)
-	return fakeBuilt{img: img}, err
-}
-
-func (f *fakeBuilder) builds() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.requests)
-}
-
-type fakeBuilt struct{ img v1.Image }
-
-func (b fakeBuilt) Push(ctx context.Context, ref name.Tag, labels map[string]string) error {
-	cfg, err := b.img.ConfigFile()
-	if err != nil {
-		return err
-	}
-	cfg = cfg.DeepCopy()
-	cfg.Config.Labels = labels
-	img, err := mutate.ConfigFile(b.img, cfg)
-	if err != nil {
-		return err
-	}
-	return remote.Write(ref, img, remote.WithContext(ctx))
-}
 
 // project is a werf.yaml of four images: a base for two platforms, an app that
 // imports the base's name into FROM, a non-final helper, and a worker.
@@ -180,7 +86,7 @@ func newFixture(t *testing.T) *fixture {
 }
 
 type runOptions struct {
-	builder    *fakeBuilder
+	builder    *enginetest.Fake
 	storage    []registry.Option
 	plan       []pipeline.PlanOption
 	dev, loose bool
@@ -216,20 +122,20 @@ func (f *fixture) run(o runOptions) (*pipeline.Report, error) {
 
 func TestBuildPublishesWhatIsMissingAndNothingElse(t *testing.T) {
 	f := newFixture(t)
-	builder := &fakeBuilder{}
+	builder := &enginetest.Fake{}
 	report, err := f.run(runOptions{builder: builder})
 	require.NoError(t, err)
-	assert.Equal(t, 6, builder.builds(), "base×2, helper, app×2, worker")
+	assert.Equal(t, 6, builder.Builds(), "base×2, helper, app×2, worker")
 
 	// What the engine was given.
-	for _, req := range builder.requests {
+	for _, req := range builder.Requests {
 		switch req.Image.Name {
 		case "app":
 			base := report.ImagesByPlatform["base"][req.Platform]
 			assert.Equal(t, map[string]string{"MODE": "production", "BASE_IMAGE": base.DockerImageName, "BASE_DIGEST": base.DockerImageDigest}, req.BuildArgs)
 			assert.Equal(t, []pipeline.Secret{{ID: "npm", Value: []byte("npm-s3cret-token")}}, req.Secrets)
 			assert.Equal(t, map[string]string{"Dockerfile": project["app/Dockerfile"], ".dockerignore": "**/*.log\n", "src/main.sh": "echo app\n"},
-				builder.contexts["app@"+req.Platform], "the committed context, without what .dockerignore leaves out")
+				builder.Contexts["app@"+req.Platform], "the committed context, without what .dockerignore leaves out")
 		case "worker":
 			assert.Empty(t, req.BuildArgs, "a dependency without imports passes nothing")
 		}
@@ -285,10 +191,10 @@ func TestBuildPublishesWhatIsMissingAndNothingElse(t *testing.T) {
 
 	// A second run builds nothing and publishes nothing.
 	f.reg.ResetRequests()
-	again := &fakeBuilder{}
+	again := &enginetest.Fake{}
 	report2, err := f.run(runOptions{builder: again})
 	require.NoError(t, err)
-	assert.Equal(t, 0, again.builds())
+	assert.Equal(t, 0, again.Builds())
 	assert.Equal(t, 0, f.reg.Count("PUT", "")+f.reg.Count("POST", "")+f.reg.Count("PATCH", ""), "nothing is written")
 	assert.Equal(t, 1, f.reg.Count("GET", "/tags/list"), "one tag listing")
 	assert.False(t, report2.Images["app"].Rebuilt)

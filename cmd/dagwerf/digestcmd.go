@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"os"
 	"slices"
 	"strings"
 
@@ -29,11 +31,13 @@ one line each: NAME PLATFORM DIGEST (~ is the nameless image). The digests are
 werf's: a repository werf fills holds these stages under <digest>-<timestamp>.
 
 An image whose Dockerfile ARG takes an import of another image (its name, tag, ID
-or digest) can be addressed only once that image's stage is stored in a registry;
-for those, digest says so and exits with an error.`,
+or digest) can be addressed only once that image's stage is stored: with --repo,
+digest looks the dependency up there; without it, digest says so and exits with
+an error.`,
 	}
 	project := addProjectFlags(cmd.Flags(), env)
 	flags := addPlanFlags(cmd.Flags(), env)
+	storage := addStorageFlags(cmd.Flags(), env, os.Environ(), false)
 	asJSON := cmd.Flags().Bool("json", false, "print a JSON array of {image, platform, digest} (or error)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		snap, cfg, err := project.load()
@@ -49,6 +53,15 @@ for those, digest says so and exits with an error.`,
 			return err
 		}
 		calc := stages.NewCalculator(cfg, snap)
+		var imports stages.ImportSource
+		if storage.repo != "" {
+			st, err := storage.open(cfg, nil, io.Discard)
+			if err != nil {
+				return err
+			}
+			defer st.close()
+			imports = pipeline.StorageImports{Config: cfg, Calculator: calc, Storage: st.storage}
+		}
 		var lines []digestLine
 		var failed []string
 		for _, t := range plan.Tasks() {
@@ -56,7 +69,7 @@ for those, digest says so and exits with an error.`,
 				continue
 			}
 			line := digestLine{Image: t.Image.LogName(), Platform: t.Platform}
-			stage, err := calc.Stage(cmd.Context(), t.Image, t.Platform, nil)
+			stage, err := calc.Stage(cmd.Context(), t.Image, t.Platform, imports)
 			if err != nil {
 				line.Error = err.Error()
 				failed = append(failed, err.Error())

@@ -39,10 +39,14 @@ func annotate(fs *pflag.FlagSet, flag string, vars ...string) {
 }
 
 func (e *environment) stringFlag(fs *pflag.FlagSet, p *string, name, variable, def, usage string) {
+	e.stringFlagP(fs, p, name, "", variable, def, usage)
+}
+
+func (e *environment) stringFlagP(fs *pflag.FlagSet, p *string, name, short, variable, def, usage string) {
 	if v, ok := e.value(variable); ok {
 		def = v
 	}
-	fs.StringVar(p, name, def, usage)
+	fs.StringVarP(p, name, short, def, usage)
 	annotate(fs, name, variable)
 }
 
@@ -86,6 +90,31 @@ func (e *environment) listFlag(fs *pflag.FlagSet, p *[]string, name string, vari
 	}
 	fs.StringArrayVar(p, name, def, usage)
 	annotate(fs, name, variables...)
+}
+
+// prefixListFlag takes its default from the variable and every variable that
+// starts with it and "_" (werf's WERF_CACHE_REPO_1, WERF_CACHE_REPO_EU, ...), in
+// name order.
+func (e *environment) prefixListFlag(fs *pflag.FlagSet, p *[]string, name, variable string, environ []string, usage string) {
+	var def []string
+	if v, ok := e.value(variable); ok {
+		def = append(def, v)
+	}
+	var names []string
+	for _, kv := range environ {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, variable+"_") {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		if v, ok := e.value(n); ok {
+			def = append(def, v)
+		}
+	}
+	fs.StringArrayVar(p, name, def, usage)
+	annotate(fs, name, variable)
 }
 
 // check reports the unparsable variables behind the command's flags.

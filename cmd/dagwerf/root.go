@@ -28,6 +28,7 @@ WERF_PLATFORM, ...), so CI settings made for werf work unchanged.`,
 	root.AddCommand(
 		newConfigCommand(env),
 		newPlanCommand(env),
+		newBuildCommand(env),
 		newDigestCommand(env),
 		newSynchronizationCommand(env),
 	)

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/spaolacci/murmur3"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -60,4 +59,4 @@ func limitedSlug(s string, max int) string {
 }
 
 // legacyHash is werf's LegacyMurmurHash: murmur3-32 in hex, without padding.
-func legacyHash(s string) string { return fmt.Sprintf("%x", murmur3.Sum32([]byte(s))) }
+func legacyHash(s string) string { return fmt.Sprintf("%x", murmur3([]byte(s))) }

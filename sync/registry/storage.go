@@ -1,7 +1,10 @@
 package registry
 
 import (
+	"context"
 	"fmt"
+
+	"github.com/google/go-containerregistry/pkg/name"
 )
 
 // Storage is a project's stages storage: --repo and the repositories around it.
@@ -57,3 +60,25 @@ func (s *Storage) FinalRepo() string {
 }
 
 func (s *Storage) warnf(format string, args ...any) { s.o.warn(fmt.Sprintf(format, args...)) }
+
+// Credentials are the username and password this storage would use for a registry
+// host (explicit ones first, then the keychain); ok is false for anonymous access.
+// The Dagger engine pushes with them.
+func (s *Storage) Credentials(_ context.Context, host string) (username, password string, ok bool, err error) {
+	reg, err := name.NewRegistry(host)
+	if err != nil {
+		return "", "", false, err
+	}
+	auth, err := s.o.authKeychain().Resolve(reg)
+	if err != nil {
+		return "", "", false, err
+	}
+	cfg, err := auth.Authorization()
+	if err != nil {
+		return "", "", false, err
+	}
+	if cfg.Username == "" && cfg.Password == "" {
+		return "", "", false, nil
+	}
+	return cfg.Username, cfg.Password, true, nil
+}
