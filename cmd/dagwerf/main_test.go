@@ -152,7 +152,7 @@ func TestConfigErrorNamesFileAndLine(t *testing.T) {
 }
 
 func TestHelpOnEveryCommand(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"plan", "--help"}, {"digest", "--help"}, {"synchronization", "--help"}, {"config", "--help"}, {"config", "render", "--help"}, {"config", "list", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {"plan", "--help"}, {"digest", "--help"}, {"synchronization", "--help"}, {"build", "--help"}, {"config", "--help"}, {"config", "render", "--help"}, {"config", "list", "--help"}} {
 		stdout, stderr, code := dagwerf(t, nil, args...)
 		assert.Equal(t, 0, code, "%v: %s", args, stderr)
 		assert.Contains(t, stdout, "Usage:", "%v", args)

@@ -95,8 +95,6 @@ func (f *storageFlags) open(cfg *config.Config, opts []registry.Option, warn io.
 		if addr, err = locks.ParseAddress(f.synchronization); err != nil {
 			return nil, err
 		}
-	} else if f.repo != "" {
-		fmt.Fprintln(warn, "Warning: no --synchronization: stage locks are :local, which keeps builders on this machine apart but not runners on other machines; give them a shared backend (dagwerf synchronization, or kubernetes://) when they build into one --repo at once")
 	}
 	var storage *registry.Storage
 	locker, err := locks.New(addr, locks.WithClientID(func(ctx context.Context) (string, error) {
@@ -111,5 +109,8 @@ func (f *storageFlags) open(cfg *config.Config, opts []registry.Option, warn io.
 		return nil, err
 	}
 	o.storage = storage
+	if f.synchronization == "" && f.repo != "" {
+		fmt.Fprintln(warn, "Warning: no --synchronization: stage locks are :local, which keeps builders on this machine apart but not runners on other machines; give them a shared backend (dagwerf synchronization, or kubernetes://) when they build into one --repo at once")
+	}
 	return o, nil
 }
