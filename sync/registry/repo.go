@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -125,23 +124,6 @@ func (r *repo) copyFrom(ctx context.Context, src *repo, tag string) error {
 		return r.errorf(fmt.Sprintf("copy %s from %s", tag, src.address), err)
 	}
 	return nil
-}
-
-// config reads an image's config file by its digest.
-func (r *repo) config(ctx context.Context, manifest v1.Hash) (*v1.ConfigFile, error) {
-	d, err := r.puller.Get(ctx, r.name.Digest(manifest.String()))
-	if err != nil {
-		return nil, r.errorf("read "+manifest.String(), err)
-	}
-	img, err := d.Image()
-	if err != nil {
-		return nil, r.errorf("read "+manifest.String(), err)
-	}
-	cfg, err := img.ConfigFile()
-	if err != nil {
-		return nil, r.errorf("read the config of "+manifest.String(), err)
-	}
-	return cfg, nil
 }
 
 // Error is a registry operation that failed; it names the repository, its role

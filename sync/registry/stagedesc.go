@@ -46,9 +46,18 @@ func newStageDesc(id stages.StageID, primary, from *repo, d *remote.Descriptor) 
 	}, nil
 }
 
-// Config reads the stage's image config: labels, platform, history.
+// Config reads the stage's image config: labels, platform, history. The manifest
+// read at lookup serves, so this costs one blob read.
 func (d *StageDesc) Config(ctx context.Context) (*v1.ConfigFile, error) {
-	d.once.Do(func() { d.config, d.err = d.from.config(ctx, d.Manifest.Digest) })
+	d.once.Do(func() {
+		img, err := d.raw.Image()
+		if err == nil {
+			d.config, err = img.ConfigFile()
+		}
+		if err != nil {
+			d.err = d.from.errorf("read the config of "+d.ID.String(), err)
+		}
+	})
 	return d.config, d.err
 }
 
