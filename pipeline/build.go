@@ -15,6 +15,7 @@ import (
 	"github.com/dagwerf/dagwerf/config"
 	"github.com/dagwerf/dagwerf/source"
 	"github.com/dagwerf/dagwerf/stages"
+	"github.com/dagwerf/dagwerf/stages/buildcontext"
 	"github.com/dagwerf/dagwerf/sync/registry"
 )
 
@@ -33,6 +34,7 @@ type Build struct {
 	Version    string   // dagwerf's, for the werf-version label
 	Loose      bool     // --loose-giterminism: build the commit even if COPY/ADD files changed
 	Log        io.Writer
+	LogPretty  bool // decorate image names in the log (--log-pretty)
 	LookupEnv  func(string) (string, bool) // where env secrets are read
 
 	worktreeOnce sync.Once
@@ -64,7 +66,7 @@ func (b *Build) Run(ctx context.Context) (*Report, error) {
 		results[t] = &taskResult{done: make(chan struct{})}
 	}
 	if b.Plan.Concurrent() {
-		if err := b.Plan.Print(b.Log, true); err != nil {
+		if err := b.Plan.Print(b.Log, b.LogPretty); err != nil {
 			return nil, err
 		}
 	}
@@ -159,7 +161,7 @@ func (b *Build) dependencyTasks(t *Task) []*Task {
 // runTask addresses one image and platform, and builds and publishes it if the
 // storage lacks it.
 func (b *Build) runTask(ctx context.Context, calc *stages.Calculator, t *Task, r *taskResult, results map[*Task]*taskResult) error {
-	name := t.LogName(b.Plan, true)
+	name := t.LogName(b.Plan, b.LogPretty)
 	errorf := func(err error) error { return fmt.Errorf("image %q (%s): %w", t.Image.LogName(), t.Platform, err) }
 	imports := importResults{build: b, task: t, results: results}
 	stage, err := calc.Stage(ctx, t.Image, t.Platform, imports)
@@ -256,9 +258,7 @@ func (b *Build) build(ctx context.Context, calc *stages.Calculator, t *Task, sta
 
 // checkCommitted refuses to build committed content that differs from what the
 // developer has on disk, as werf does: the image would not be what they see.
-func (b *Build) checkCommitted(bc interface {
-	Uncommitted(*source.Snapshot, []string) ([]string, error)
-}, stage *stages.Stage) error {
+func (b *Build) checkCommitted(bc *buildcontext.Context, stage *stages.Stage) error {
 	if len(stage.Sources) == 0 {
 		return nil
 	}

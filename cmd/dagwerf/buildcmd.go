@@ -70,7 +70,7 @@ the engine must then reach the host's 127.0.0.1 (an engine on the host does).`,
 
 		report, err := (&pipeline.Build{
 			Config: cfg, Snapshot: snap, Plan: p, Storage: st.storage, Builder: eng,
-			CustomTags: customTags, Version: "dagwerf-" + version, Loose: project.loose, Log: out,
+			CustomTags: customTags, Version: "dagwerf-" + version, Loose: project.loose, Log: out, LogPretty: plan.pretty,
 			LookupEnv: env.lookup,
 		}).Run(cmd.Context())
 		if err != nil {
