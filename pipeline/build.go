@@ -34,7 +34,7 @@ type Build struct {
 	Version    string   // dagwerf's, for the werf-version label
 	Loose      bool     // --loose-giterminism: build the commit even if COPY/ADD files changed
 	Log        io.Writer
-	LogPretty  bool // decorate image names in the log (--log-pretty)
+	LogPretty  bool                        // decorate image names in the log (--log-pretty)
 	LookupEnv  func(string) (string, bool) // where env secrets are read
 
 	worktreeOnce sync.Once

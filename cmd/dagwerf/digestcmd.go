@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dagwerf/dagwerf/config"
 	"github.com/dagwerf/dagwerf/pipeline"
 	"github.com/dagwerf/dagwerf/stages"
 )
@@ -31,9 +32,9 @@ one line each: NAME PLATFORM DIGEST (~ is the nameless image). The digests are
 werf's: a repository werf fills holds these stages under <digest>-<timestamp>.
 
 An image whose Dockerfile ARG takes an import of another image (its name, tag, ID
-or digest) can be addressed only once that image's stage is stored: with --repo,
-digest looks the dependency up there; without it, digest says so and exits with
-an error.`,
+or digest) can be addressed only once that image's stage is stored: digest looks
+the dependency up where build stores it (--repo, or the local store without it)
+and says so, exiting with an error, when it is not there yet.`,
 	}
 	project := addProjectFlags(cmd.Flags(), env)
 	flags := addPlanFlags(cmd.Flags(), env)
@@ -54,7 +55,9 @@ an error.`,
 		}
 		calc := stages.NewCalculator(cfg, snap)
 		var imports stages.ImportSource
-		if storage.repo != "" {
+		// Only images with dependencies read the storage, so the others need
+		// neither a registry nor the local store.
+		if slices.ContainsFunc(selected, func(img *config.Image) bool { return len(img.Dependencies) > 0 }) {
 			st, err := storage.open(cfg, nil, io.Discard)
 			if err != nil {
 				return err

@@ -106,6 +106,9 @@ func (e *Engine) Build(ctx context.Context, req pipeline.BuildRequest) (pipeline
 	if err != nil {
 		return nil, fmt.Errorf("build on the Dagger engine: %w", err)
 	}
+	if ctr, err = ensurePlatform(ctx, client, ctr, req.Platform); err != nil {
+		return nil, err
+	}
 	return &built{engine: e, client: client, ctr: ctr}, nil
 }
 
