@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -14,6 +15,19 @@ import (
 
 	"github.com/dagwerf/dagwerf/test/gittest"
 )
+
+// TestMain keeps the commands' home (locks, the local store, remembered hosts)
+// out of the user's: tests that look at it set their own.
+func TestMain(m *testing.M) {
+	home, err := os.MkdirTemp("", "dagwerf-home-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("DAGWERF_HOME", home)
+	code := m.Run()
+	os.RemoveAll(home)
+	os.Exit(code)
+}
 
 // dagwerf runs one command line in-process with the given environment.
 func dagwerf(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, code int) {

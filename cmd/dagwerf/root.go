@@ -31,6 +31,7 @@ WERF_PLATFORM, ...), so CI settings made for werf work unchanged.`,
 		newBuildCommand(env),
 		newDigestCommand(env),
 		newSynchronizationCommand(env),
+		newCRCommand(env),
 	)
 	return root
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/dagwerf/dagwerf/config"
 	"github.com/dagwerf/dagwerf/sync/locks"
 	"github.com/dagwerf/dagwerf/sync/registry"
+	"github.com/dagwerf/dagwerf/sync/registry/dockerconfig"
 	"github.com/dagwerf/dagwerf/sync/registry/localstore"
 )
 
@@ -23,6 +24,7 @@ type storageFlags struct {
 	secondaryRepos  []string
 	insecure        bool
 	skipTLSVerify   bool
+	dockerConfig    string
 	synchronization string
 	environ         []string
 }
@@ -39,6 +41,7 @@ func addStorageFlags(fs *pflag.FlagSet, env *environment, environ []string, with
 	env.prefixListFlag(fs, &f.secondaryRepos, "secondary-repo", "WERF_SECONDARY_REPO", environ, "read-only repository whose stages are copied into --repo when found there; repeatable ($WERF_SECONDARY_REPO, $WERF_SECONDARY_REPO_*)")
 	env.boolFlag(fs, &f.insecure, "insecure-registry", "", "WERF_INSECURE_REGISTRY", false, "speak plain HTTP to the registries of --repo and the other repositories ($WERF_INSECURE_REGISTRY)")
 	env.boolFlag(fs, &f.skipTLSVerify, "skip-tls-verify-registry", "", "WERF_SKIP_TLS_VERIFY_REGISTRY", false, "accept any TLS certificate from those registries ($WERF_SKIP_TLS_VERIFY_REGISTRY)")
+	addDockerConfigFlag(fs, env, &f.dockerConfig)
 	env.stringFlagP(fs, &f.synchronization, "synchronization", "S", "WERF_SYNCHRONIZATION", "", "how parallel builders agree: :local, http(s)://HOST[:PORT] (dagwerf synchronization) or kubernetes://NAMESPACE[:CONTEXT][@base64:CONFIG|@PATH] (default $WERF_SYNCHRONIZATION, else :local)")
 	return f
 }
@@ -78,9 +81,22 @@ func (f *storageFlags) open(cfg *config.Config, opts []registry.Option, warn io.
 			hosts = append(hosts, host)
 		}
 	}
-	if f.insecure {
-		opts = append(opts, registry.WithInsecureRegistries(hosts...))
+	// Credentials: the caller's options, then the Docker config of --docker-config.
+	// Without a home directory to find ~/.docker in, access is anonymous (the
+	// zero Dir), as it was before there was a Docker config.
+	dockerDir, _ := dockerconfig.NewDir(f.dockerConfig)
+	opts = append([]registry.Option{registry.WithKeychain(dockerDir.Keychain())}, opts...)
+	// Plain HTTP: every host with --insecure-registry, else those a login marked.
+	insecure := hosts
+	if !f.insecure {
+		remembered, err := rememberedInsecure(hosts)
+		if err != nil {
+			_ = o.close()
+			return nil, err
+		}
+		insecure = remembered
 	}
+	opts = append(opts, registry.WithInsecureRegistries(insecure...))
 	if f.skipTLSVerify {
 		opts = append(opts, registry.WithSkipTLSVerify(hosts...))
 	}
@@ -113,4 +129,31 @@ func (f *storageFlags) open(cfg *config.Config, opts []registry.Option, warn io.
 		fmt.Fprintln(warn, "Warning: no --synchronization: stage locks are :local, which keeps builders on this machine apart but not runners on other machines; give them a shared backend (dagwerf synchronization, or kubernetes://) when they build into one --repo at once")
 	}
 	return o, nil
+}
+
+// addDockerConfigFlag defines --docker-config: the Docker config directory whose
+// credentials registries are given, as werf resolves it.
+func addDockerConfigFlag(fs *pflag.FlagSet, env *environment, p *string) {
+	def, _ := env.value("DOCKER_CONFIG")
+	env.stringFlag(fs, p, "docker-config", "WERF_DOCKER_CONFIG", def, "Docker config directory that registry credentials come from and 'cr login' writes to ($WERF_DOCKER_CONFIG, else $DOCKER_CONFIG, else ~/.docker)")
+}
+
+// insecureHosts is the list of hosts 'cr login --insecure-registry' marked, in
+// dagwerf's home directory.
+func insecureHosts() (dockerconfig.InsecureHosts, error) {
+	home, err := locks.DefaultHomeDir()
+	if err != nil {
+		return dockerconfig.InsecureHosts{}, err
+	}
+	return dockerconfig.NewInsecureHosts(filepath.Join(home, dockerconfig.InsecureHostsFile)), nil
+}
+
+// rememberedInsecure are those of hosts that a login marked as plain HTTP.
+// Without a home directory nothing was remembered.
+func rememberedInsecure(hosts []string) ([]string, error) {
+	h, err := insecureHosts()
+	if err != nil {
+		return nil, nil
+	}
+	return h.Select(hosts...)
 }

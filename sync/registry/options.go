@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
@@ -53,7 +54,15 @@ func WithLocker(l StageLocker) Option { return func(o *options) { o.locker = l }
 
 // WithKeychain resolves credentials that WithCredentials does not give; the
 // default is the Docker config keychain ($DOCKER_CONFIG, ~/.docker/config.json).
+// A keychain that is also a KeychainSource names its source in refusals.
 func WithKeychain(k authn.Keychain) Option { return func(o *options) { o.keychain = k } }
+
+// KeychainSource is a keychain that can say which credentials it gives a
+// registry host ("with credentials from …", "anonymously (…)"), so that a 401
+// names what to fix.
+type KeychainSource interface {
+	Describe(host string) string
+}
 
 // WithCredentials gives a username and password for one registry host, before
 // any keychain.
@@ -167,6 +176,23 @@ func (o *options) httpTransport(host string) http.RoundTripper {
 		t.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
 	}
 	return &retryAfter{inner: t}
+}
+
+// credentialSource says which credentials a host was given, for refusals.
+func (o *options) credentialSource(host string) string {
+	if _, ok := o.credentials[host]; ok {
+		return "with the username and password given for " + host
+	}
+	if d, ok := o.keychain.(KeychainSource); ok {
+		return d.Describe(host)
+	}
+	reg, err := name.NewRegistry(host)
+	if err == nil {
+		if auth, err := o.keychain.Resolve(reg); err == nil && auth == authn.Anonymous {
+			return "anonymously (no credentials for " + host + " in the Docker config)"
+		}
+	}
+	return "with credentials from the Docker config"
 }
 
 // staticKeychain gives the credentials of WithCredentials by registry host.

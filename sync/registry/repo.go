@@ -21,6 +21,7 @@ type repo struct {
 	address string // as the user gave it, for tags werf would write the same way
 	role    string // "--repo", "--cache-repo", ... for messages
 	name    name.Repository
+	o       *options
 	puller  *remote.Puller
 	pusher  *remote.Pusher
 	tags    tagCache
@@ -51,7 +52,7 @@ func newRepo(o *options, role, address string) (*repo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", role, address, err)
 	}
-	r := &repo{address: address, role: role, name: n, puller: puller, pusher: pusher}
+	r := &repo{address: address, role: role, name: n, o: o, puller: puller, pusher: pusher}
 	r.tags.list = r.listTags
 	return r, nil
 }
@@ -61,9 +62,16 @@ func (r *repo) String() string { return r.address }
 // tag names a tag of the repository.
 func (r *repo) tag(t string) name.Tag { return r.name.Tag(t) }
 
-// errorf names the repository and the operation in an error.
+// errorf names the repository and the operation in an error; a refusal (401,
+// 403) also says which credentials the registry was given, the first thing to
+// check.
 func (r *repo) errorf(op string, err error) error {
-	return &Error{Repo: r.address, Role: r.role, Op: op, Err: err}
+	e := &Error{Repo: r.address, Role: r.role, Op: op, Err: err}
+	if status := refusedStatus(err); status != 0 {
+		host := r.name.RegistryStr()
+		e.Auth = fmt.Sprintf("%s: %d %s %s", host, status, http.StatusText(status), r.o.credentialSource(host))
+	}
+	return e
 }
 
 func (r *repo) listTags(ctx context.Context) ([]string, error) {
@@ -132,11 +140,27 @@ type Error struct {
 	Repo string
 	Role string
 	Op   string
+	Auth string // for a refusal: "HOST: 401 Unauthorized with credentials from …"
 	Err  error
 }
 
-func (e *Error) Error() string { return fmt.Sprintf("%s %s: %s: %v", e.Role, e.Repo, e.Op, e.Err) }
+func (e *Error) Error() string {
+	if e.Auth != "" {
+		return fmt.Sprintf("%s %s: %s: %s: %v", e.Role, e.Repo, e.Op, e.Auth, e.Err)
+	}
+	return fmt.Sprintf("%s %s: %s: %v", e.Role, e.Repo, e.Op, e.Err)
+}
 func (e *Error) Unwrap() error { return e.Err }
+
+// refusedStatus is 401 or 403 when the registry (or its token server) refused
+// the credentials, else 0.
+func refusedStatus(err error) int {
+	var terr *transport.Error
+	if errors.As(err, &terr) && (terr.StatusCode == http.StatusUnauthorized || terr.StatusCode == http.StatusForbidden) {
+		return terr.StatusCode
+	}
+	return 0
+}
 
 var errNotFound = errors.New("not found")
 

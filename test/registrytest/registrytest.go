@@ -1,7 +1,8 @@
 // Package registrytest serves a real registry (go-containerregistry's in-process
 // implementation of the distribution protocol) on 127.0.0.1 for tests, behind a
 // front that counts requests, paginates tag lists as production registries do,
-// can demand credentials, and can inject faults.
+// can demand credentials (basic auth, or bearer tokens from its own token
+// endpoint), and can inject faults.
 package registrytest
 
 import (
@@ -28,6 +29,7 @@ type Registry struct {
 	pageSize int
 	user     string
 	password string
+	bearer   bool
 	tls      bool
 
 	mu       sync.Mutex
@@ -56,6 +58,20 @@ func WithPageSize(n int) Option { return func(r *Registry) { r.pageSize = n } }
 func WithBasicAuth(user, password string) Option {
 	return func(r *Registry) { r.user, r.password = user, password }
 }
+
+// WithBearerAuth demands a bearer token on every request, as Docker Hub, GitLab
+// and Harbor do: the registry answers 401 with a Bearer challenge whose realm is
+// the token endpoint TokenPath, which issues a token after checking these
+// credentials with basic auth.
+func WithBearerAuth(user, password string) Option {
+	return func(r *Registry) { r.user, r.password, r.bearer = user, password, true }
+}
+
+// TokenPath is the token endpoint of WithBearerAuth.
+const TokenPath = "/token"
+
+// issuedToken is the only token the token endpoint hands out.
+const issuedToken = "registrytest-token"
 
 // WithTLS serves HTTPS with a self-signed certificate.
 func WithTLS() Option { return func(r *Registry) { r.tls = true } }
@@ -132,7 +148,11 @@ func (r *Registry) serve(w http.ResponseWriter, req *http.Request) {
 			return
 		}
 	}
-	if r.user != "" {
+	if r.bearer {
+		if !r.bearerAuth(w, req) {
+			return
+		}
+	} else if r.user != "" {
 		user, password, ok := req.BasicAuth()
 		if !ok || user != r.user || password != r.password {
 			w.Header().Set("WWW-Authenticate", `Basic realm="registrytest"`)
@@ -145,6 +165,31 @@ func (r *Registry) serve(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	r.backend.ServeHTTP(w, req)
+}
+
+// bearerAuth serves the token endpoint and lets through requests that carry its
+// token; it reports whether the request is for the registry.
+func (r *Registry) bearerAuth(w http.ResponseWriter, req *http.Request) bool {
+	if req.URL.Path == TokenPath {
+		user, password, ok := req.BasicAuth()
+		if !ok || user != r.user || password != r.password {
+			http.Error(w, `{"errors":[{"code":"UNAUTHORIZED","message":"invalid username or password"}]}`, http.StatusUnauthorized)
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]string{"token": issuedToken})
+		return false
+	}
+	if req.Header.Get("Authorization") != "Bearer "+issuedToken {
+		scheme := "http"
+		if r.tls {
+			scheme = "https"
+		}
+		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="%s://%s%s",service="registrytest"`, scheme, req.Host, TokenPath))
+		http.Error(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`, http.StatusUnauthorized)
+		return false
+	}
+	return true
 }
 
 // paginate serves a tag list page by page with Link headers, as distribution
