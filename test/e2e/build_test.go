@@ -35,14 +35,14 @@ import (
 
 // world is a registry with base images and a project committed to a repository.
 type world struct {
-	t         *testing.T
+	t         testing.TB
 	reg       *registrytest.Registry
 	repo      *gittest.Repo
 	platforms []string
 	env       map[string]string
 }
 
-func newWorld(t *testing.T, project string) *world {
+func newWorld(t testing.TB, project string) *world {
 	t.Helper()
 	enginetest.Require(t)
 	reg := registrytest.New(t)
@@ -54,19 +54,29 @@ func newWorld(t *testing.T, project string) *world {
 	return &world{t: t, reg: reg, repo: r, platforms: platforms, env: map[string]string{"BASE_REGISTRY": reg.Host + "/library"}}
 }
 
-// build runs one build with a fresh engine session and storage.
+// build runs one build into the registry's repository named as the project,
+// with a fresh engine session and storage.
 func (w *world) build(opts ...registry.Option) (*pipeline.Report, *engine.Engine) {
 	w.t.Helper()
+	return w.buildInto("", os.Stderr, opts...)
+}
+
+// buildInto builds into repo ("": the project's), logging to log.
+func (w *world) buildInto(repo string, log io.Writer, opts ...registry.Option) (*pipeline.Report, *engine.Engine) {
+	w.t.Helper()
 	snap, cfg := w.load()
+	if repo == "" {
+		repo = w.reg.Host + "/" + cfg.Meta.Project
+	}
 	plan, err := pipeline.NewPlan(cfg, pipeline.WithPlatforms(w.platforms...))
 	require.NoError(w.t, err)
-	storage, err := registry.New(cfg.Meta.Project, w.reg.Host+"/"+cfg.Meta.Project, opts...)
+	storage, err := registry.New(cfg.Meta.Project, repo, opts...)
 	require.NoError(w.t, err)
-	eng := engine.New(engine.WithCredentials(storage.Credentials), engine.WithLog(os.Stderr))
+	eng := engine.New(engine.WithCredentials(storage.Credentials), engine.WithLog(log))
 	defer eng.Close()
 	report, err := (&pipeline.Build{
 		Config: cfg, Snapshot: snap, Plan: plan, Storage: storage, Builder: eng,
-		CustomTags: []string{"%image%-e2e"}, Version: "dagwerf-e2e", Log: os.Stderr,
+		CustomTags: []string{"%image%-e2e"}, Version: "dagwerf-e2e", Log: log,
 		LookupEnv: w.lookup,
 	}).Run(context.Background())
 	require.NoError(w.t, err)
@@ -262,7 +272,7 @@ func tags(t *testing.T, repo string) []string {
 	return list
 }
 
-func copyDir(t *testing.T, from, to string) {
+func copyDir(t testing.TB, from, to string) {
 	t.Helper()
 	require.NoError(t, filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

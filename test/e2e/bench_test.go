@@ -1,0 +1,104 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"dagger.io/dagger"
+	"github.com/stretchr/testify/require"
+)
+
+// BenchmarkColdBuild is the example project built from an empty engine cache
+// into an empty repository: by dagwerf (digests, lookups, context export, locks,
+// labels, per-platform stages and manifest lists), and by plain Dagger doing the
+// same Dockerfile builds as directly as it can (DockerBuild of the context on
+// disk, one multi-platform Publish per image, dependencies by published name).
+// The difference is what dagwerf adds to a build that has everything to do.
+func BenchmarkColdBuild(b *testing.B) {
+	w := newWorld(b, filepath.Join("..", "example"))
+	ctx := context.Background()
+	prune := func() {
+		client, err := dagger.Connect(ctx)
+		require.NoError(b, err)
+		defer client.Close()
+		require.NoError(b, client.Engine().LocalCache().Prune(ctx))
+	}
+
+	// Every run of every iteration writes to a repository of its own.
+	runs := 0
+	fresh := func(kind string) string {
+		runs++
+		return fmt.Sprintf("%s/cold-%s-%d", w.reg.Host, kind, runs)
+	}
+
+	b.Run("dagwerf", func(b *testing.B) {
+		for range b.N {
+			b.StopTimer()
+			prune()
+			b.StartTimer()
+			report, _ := w.buildInto(fresh("dagwerf"), io.Discard)
+			b.StopTimer()
+			for img, rec := range report.Images {
+				require.True(b, rec.Rebuilt, "%s: a cold build builds everything", img)
+			}
+			b.StartTimer()
+		}
+	})
+	b.Run("dagger", func(b *testing.B) {
+		for range b.N {
+			b.StopTimer()
+			prune()
+			b.StartTimer()
+			plainDagger(b, w, fresh("dagger"))
+		}
+	})
+}
+
+// plainDagger builds the example's images as a Dagger user would by hand:
+// base and tools at once, then api and worker FROM their published names.
+func plainDagger(b *testing.B, w *world, repo string) {
+	ctx := context.Background()
+	client, err := dagger.Connect(ctx)
+	require.NoError(b, err)
+	defer client.Close()
+
+	type image struct{ name, context, target string }
+	publish := func(img image, args []dagger.BuildArg) string {
+		dir := client.Host().Directory(filepath.Join(w.repo.Dir, img.context))
+		var variants []*dagger.Container
+		for _, p := range w.platforms {
+			variants = append(variants, dir.DockerBuild(dagger.DirectoryDockerBuildOpts{
+				Platform: dagger.Platform(p), Target: img.target, BuildArgs: args,
+			}))
+		}
+		ref, err := client.Container().Publish(ctx, repo+":"+img.name, dagger.ContainerPublishOpts{PlatformVariants: variants})
+		require.NoError(b, err, img.name)
+		return ref
+	}
+	all := func(images []image, args []dagger.BuildArg) map[string]string {
+		refs := map[string]string{}
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for _, img := range images {
+			wg.Go(func() {
+				ref := publish(img, args)
+				mu.Lock()
+				refs[img.name] = ref
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		return refs
+	}
+
+	first := all([]image{{"base", "base", ""}, {"tools", "tools", ""}},
+		[]dagger.BuildArg{{Name: "BUSYBOX", Value: w.env["BASE_REGISTRY"] + "/busybox:1.36"}})
+	all([]image{{"api", "app", "api"}, {"worker", "app", "worker"}}, []dagger.BuildArg{
+		{Name: "BASE_IMAGE", Value: first["base"]},
+		{Name: "TOOLS_IMAGE", Value: first["tools"]},
+	})
+}
