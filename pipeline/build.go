@@ -36,6 +36,7 @@ type Build struct {
 	Log        io.Writer
 	LogPretty  bool                        // decorate image names in the log (--log-pretty)
 	LookupEnv  func(string) (string, bool) // where env secrets are read
+	KeepGoing  bool                        // --keep-going: a failure stops only the images that depend on it
 
 	worktreeOnce sync.Once
 	worktreeSnap *source.Snapshot
@@ -51,7 +52,14 @@ type taskResult struct {
 	err       error
 }
 
-// Run builds; it stops at the first failure, cancelling what is under way.
+// skipped is the result of an image whose dependency failed.
+type skipped struct{ dependency string }
+
+func (s skipped) Error() string { return "skipped: its dependency " + s.dependency + " failed" }
+
+// Run builds. At the first failure it cancels what is under way, or with
+// KeepGoing lets every image that does not depend on the failure finish; the
+// error names every image that failed.
 func (b *Build) Run(ctx context.Context) (*Report, error) {
 	if b.Log == nil {
 		b.Log = io.Discard
@@ -59,6 +67,7 @@ func (b *Build) Run(ctx context.Context) (*Report, error) {
 	if b.LookupEnv == nil {
 		b.LookupEnv = os.LookupEnv
 	}
+	start := time.Now()
 	calc := stages.NewCalculator(b.Config, b.Snapshot)
 	tasks := b.Plan.Tasks()
 	results := make(map[*Task]*taskResult, len(tasks))
@@ -80,7 +89,10 @@ func (b *Build) Run(ctx context.Context) (*Report, error) {
 			select {
 			case <-results[dep].done:
 				if results[dep].err != nil {
-					r.err = context.Canceled
+					r.err = skipped{dependency: dep.Image.LogName()}
+					if b.KeepGoing {
+						fmt.Fprintf(b.Log, "%s: %v\n", t.LogName(b.Plan, b.LogPretty), r.err)
+					}
 					return
 				}
 			case <-ctx.Done():
@@ -88,9 +100,13 @@ func (b *Build) Run(ctx context.Context) (*Report, error) {
 				return
 			}
 		}
+		start := time.Now()
 		r.err = b.runTask(ctx, calc, t, r, results)
-		if r.err != nil {
-			cancel(r.err)
+		if r.err != nil && ctx.Err() == nil {
+			fmt.Fprintf(b.Log, "%s: failed (%.2f seconds)\n", t.LogName(b.Plan, b.LogPretty), time.Since(start).Seconds())
+			if !b.KeepGoing {
+				cancel(r.err)
+			}
 		}
 	}
 	if b.Plan.Concurrent() {
@@ -126,7 +142,7 @@ func (b *Build) Run(ctx context.Context) (*Report, error) {
 	} else {
 		for _, t := range tasks {
 			run(t)
-			if results[t].err != nil {
+			if results[t].err != nil && !b.KeepGoing {
 				break
 			}
 		}
@@ -134,15 +150,41 @@ func (b *Build) Run(ctx context.Context) (*Report, error) {
 	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return nil, err
 	}
+	var failed []error
 	for _, t := range tasks {
-		if err := results[t].err; err != nil && !errors.Is(err, context.Canceled) {
-			return nil, err
+		err := results[t].err
+		if err != nil && !errors.Is(err, context.Canceled) && !errors.As(err, new(skipped)) {
+			failed = append(failed, err)
 		}
+	}
+	if len(failed) > 0 {
+		return nil, errors.Join(failed...)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return b.finish(ctx, results)
+	report, err := b.finish(ctx, results)
+	if err != nil {
+		return nil, err
+	}
+	b.summarize(results, time.Since(start))
+	return report, nil
+}
+
+// summarize logs what the run came to: how many stages it built, copied from a
+// secondary repo, or found.
+func (b *Build) summarize(results map[*Task]*taskResult, took time.Duration) {
+	var built, copied int
+	for _, r := range results {
+		switch r.desc.Origin {
+		case registry.OriginBuilt:
+			built++
+		case registry.OriginSecondary:
+			copied++
+		}
+	}
+	fmt.Fprintf(b.Log, "Summary: %d stages: %d built, %d copied from a secondary repo, %d up to date (%.2f seconds)\n",
+		len(results), built, copied, len(results)-built-copied, took.Seconds())
 }
 
 // dependencyTasks are the tasks of the images t depends on, for t's platform.
@@ -175,7 +217,11 @@ func (b *Build) runTask(ctx context.Context, calc *stages.Calculator, t *Task, r
 	}
 	if desc != nil {
 		r.desc = desc
-		fmt.Fprintf(b.Log, "%s: using %s\n", name, desc.Ref)
+		if desc.Origin == registry.OriginSecondary {
+			fmt.Fprintf(b.Log, "%s: copied from a secondary repo to %s\n", name, desc.Ref)
+		} else {
+			fmt.Fprintf(b.Log, "%s: up to date: %s\n", name, desc.Ref)
+		}
 		return nil
 	}
 

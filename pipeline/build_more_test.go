@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -134,6 +135,34 @@ func TestBuildFailureStopsTheRun(t *testing.T) {
 	assert.Contains(t, err.Error(), "RUN mkdir /srv: exit code 1")
 	for _, req := range builder.Requests {
 		assert.NotEqual(t, "app", req.Image.Name, "app waits for base, which failed")
+	}
+}
+
+// With KeepGoing every image that does not depend on a failure is built, in
+// parallel and in sequence; the dependents are skipped and the error names every
+// image that failed.
+func TestBuildKeepGoing(t *testing.T) {
+	for _, parallel := range []bool{true, false} {
+		t.Run(fmt.Sprintf("parallel=%v", parallel), func(t *testing.T) {
+			f := newFixture(t)
+			builder := &enginetest.Fake{Fail: map[string]error{
+				"base":   errors.New("RUN mkdir /srv: exit code 1"),
+				"helper": errors.New("COPY tool.sh: not found"),
+			}}
+			_, err := f.run(runOptions{builder: builder, keepGoing: true,
+				plan: []pipeline.PlanOption{pipeline.WithParallelism(parallel, 5)}})
+			require.Error(t, err)
+			for _, want := range []string{`image "base" (linux/amd64)`, `image "base" (linux/arm64)`, `image "helper" (linux/amd64)`} {
+				assert.Contains(t, err.Error(), want)
+			}
+			assert.NotContains(t, err.Error(), "skipped", "a skipped dependent is not a failure of its own")
+			var built []string
+			for _, req := range builder.Requests {
+				built = append(built, req.Image.Name+"@"+req.Platform)
+			}
+			assert.ElementsMatch(t, []string{"base@linux/amd64", "base@linux/arm64", "helper@linux/amd64"}, built,
+				"every independent image is tried; app and worker depend on failures")
+		})
 	}
 }
 

@@ -92,6 +92,7 @@ type runOptions struct {
 	dev, loose bool
 	customTags []string
 	env        map[string]string
+	keepGoing  bool
 }
 
 func (f *fixture) run(o runOptions) (*pipeline.Report, error) {
@@ -114,7 +115,7 @@ func (f *fixture) run(o runOptions) (*pipeline.Report, error) {
 	}
 	b := &pipeline.Build{
 		Config: cfg, Snapshot: snap, Plan: plan, Storage: storage, Builder: o.builder,
-		CustomTags: o.customTags, Version: "dagwerf-test", Loose: o.loose,
+		CustomTags: o.customTags, Version: "dagwerf-test", Loose: o.loose, KeepGoing: o.keepGoing,
 		LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 	}
 	return b.Run(context.Background())

@@ -33,11 +33,13 @@ the engine must then reach the host's 127.0.0.1 (an engine on the host does).`,
 	plan := addPlanFlags(cmd.Flags(), env)
 	storage := addStorageFlags(cmd.Flags(), env, os.Environ(), true)
 	var customTags []string
-	var saveReport bool
+	var saveReport, keepGoing, verbose bool
 	var reportPath string
 	env.prefixListFlag(cmd.Flags(), &customTags, "add-custom-tag", "WERF_ADD_CUSTOM_TAG", os.Environ(), "also tag each selected final image: %image%, %image_slug%, %image_safe_slug%, %image_content_based_tag% (repeatable; $WERF_ADD_CUSTOM_TAG_*)")
 	env.boolFlag(cmd.Flags(), &saveReport, "save-build-report", "", "WERF_SAVE_BUILD_REPORT", false, "write the build report ($WERF_SAVE_BUILD_REPORT)")
 	env.stringFlag(cmd.Flags(), &reportPath, "build-report-path", "WERF_BUILD_REPORT_PATH", pipeline.DefaultReportPath, "where: .json or .env, by its extension ($WERF_BUILD_REPORT_PATH)")
+	env.boolFlag(cmd.Flags(), &keepGoing, "keep-going", "", "DAGWERF_KEEP_GOING", false, "when an image fails, finish every image that does not depend on it instead of cancelling the build ($DAGWERF_KEEP_GOING)")
+	env.boolFlag(cmd.Flags(), &verbose, "log-verbose", "", "WERF_LOG_VERBOSE", false, "also show the Dagger engine's own progress output, on stderr ($WERF_LOG_VERBOSE)")
 
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if saveReport {
@@ -65,13 +67,17 @@ the engine must then reach the host's 127.0.0.1 (an engine on the host does).`,
 			return err
 		}
 		defer st.close()
-		eng := engine.New(engine.WithCredentials(st.storage.Credentials), engine.WithLog(errOut))
+		engineOpts := []engine.Option{engine.WithCredentials(st.storage.Credentials)}
+		if verbose {
+			engineOpts = append(engineOpts, engine.WithLog(errOut))
+		}
+		eng := engine.New(engineOpts...)
 		defer eng.Close()
 
 		report, err := (&pipeline.Build{
 			Config: cfg, Snapshot: snap, Plan: p, Storage: st.storage, Builder: eng,
 			CustomTags: customTags, Version: "dagwerf-" + version, Loose: project.loose, Log: out, LogPretty: plan.pretty,
-			LookupEnv: env.lookup,
+			LookupEnv: env.lookup, KeepGoing: keepGoing,
 		}).Run(cmd.Context())
 		if err != nil {
 			return err

@@ -104,7 +104,7 @@ func (e *Engine) Build(ctx context.Context, req pipeline.BuildRequest) (pipeline
 	}
 	ctr, err := client.Host().Directory(req.ContextDir).DockerBuild(opts).Sync(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("build on the Dagger engine: %w", err)
+		return nil, fmt.Errorf("build on the Dagger engine: %w", describeFailure(err))
 	}
 	if ctr, err = ensurePlatform(ctx, client, ctr, req.Platform); err != nil {
 		return nil, err

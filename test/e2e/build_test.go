@@ -64,6 +64,15 @@ func (w *world) build(opts ...registry.Option) (*pipeline.Report, *engine.Engine
 // buildInto builds into repo ("": the project's), logging to log.
 func (w *world) buildInto(repo string, log io.Writer, opts ...registry.Option) (*pipeline.Report, *engine.Engine) {
 	w.t.Helper()
+	report, eng, err := w.run(repo, log, nil, opts...)
+	require.NoError(w.t, err)
+	return report, eng
+}
+
+// run builds into repo ("": the project's), logging to log; edit, if not nil,
+// sets what the test varies.
+func (w *world) run(repo string, log io.Writer, edit func(*pipeline.Build), opts ...registry.Option) (*pipeline.Report, *engine.Engine, error) {
+	w.t.Helper()
 	snap, cfg := w.load()
 	if repo == "" {
 		repo = w.reg.Host + "/" + cfg.Meta.Project
@@ -74,13 +83,16 @@ func (w *world) buildInto(repo string, log io.Writer, opts ...registry.Option) (
 	require.NoError(w.t, err)
 	eng := engine.New(engine.WithCredentials(storage.Credentials), engine.WithLog(log))
 	defer eng.Close()
-	report, err := (&pipeline.Build{
+	build := &pipeline.Build{
 		Config: cfg, Snapshot: snap, Plan: plan, Storage: storage, Builder: eng,
 		CustomTags: []string{"%image%-e2e"}, Version: "dagwerf-e2e", Log: log,
 		LookupEnv: w.lookup,
-	}).Run(context.Background())
-	require.NoError(w.t, err)
-	return report, eng
+	}
+	if edit != nil {
+		edit(build)
+	}
+	report, err := build.Run(context.Background())
+	return report, eng, err
 }
 
 func (w *world) load() (*source.Snapshot, *config.Config) {
