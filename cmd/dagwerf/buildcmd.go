@@ -1,14 +1,12 @@
 package main
 
 import (
-	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/dagwerf/dagwerf/pipeline"
-	"github.com/dagwerf/dagwerf/pipeline/engine"
-	"github.com/dagwerf/dagwerf/sync/registry"
+	"github.com/dagwerf/dagwerf/pipeline/invoke"
 )
 
 func newBuildCommand(env *environment) *cobra.Command {
@@ -32,69 +30,27 @@ the engine must then reach the host's 127.0.0.1 (an engine on the host does).`,
 	project := addProjectFlags(cmd.Flags(), env)
 	plan := addPlanFlags(cmd.Flags(), env)
 	storage := addStorageFlags(cmd.Flags(), env, os.Environ(), true)
-	var customTags []string
-	var saveReport, keepGoing, verbose bool
+	b := &invoke.Build{}
+	var saveReport, verbose bool
 	var reportPath string
-	env.prefixListFlag(cmd.Flags(), &customTags, "add-custom-tag", "WERF_ADD_CUSTOM_TAG", os.Environ(), "also tag each selected final image: %image%, %image_slug%, %image_safe_slug%, %image_content_based_tag% (repeatable; $WERF_ADD_CUSTOM_TAG_*)")
+	env.prefixListFlag(cmd.Flags(), &b.CustomTags, "add-custom-tag", "WERF_ADD_CUSTOM_TAG", os.Environ(), "also tag each selected final image: %image%, %image_slug%, %image_safe_slug%, %image_content_based_tag% (repeatable; $WERF_ADD_CUSTOM_TAG_*)")
 	env.boolFlag(cmd.Flags(), &saveReport, "save-build-report", "", "WERF_SAVE_BUILD_REPORT", false, "write the build report ($WERF_SAVE_BUILD_REPORT)")
 	env.stringFlag(cmd.Flags(), &reportPath, "build-report-path", "WERF_BUILD_REPORT_PATH", pipeline.DefaultReportPath, "where: .json or .env, by its extension ($WERF_BUILD_REPORT_PATH)")
-	env.boolFlag(cmd.Flags(), &keepGoing, "keep-going", "", "DAGWERF_KEEP_GOING", false, "when an image fails, finish every image that does not depend on it instead of cancelling the build ($DAGWERF_KEEP_GOING)")
+	env.boolFlag(cmd.Flags(), &b.KeepGoing, "keep-going", "", "DAGWERF_KEEP_GOING", false, "when an image fails, finish every image that does not depend on it instead of cancelling the build ($DAGWERF_KEEP_GOING)")
 	env.boolFlag(cmd.Flags(), &verbose, "log-verbose", "", "WERF_LOG_VERBOSE", false, "also show the Dagger engine's own progress output, on stderr ($WERF_LOG_VERBOSE)")
 
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		b.Project, b.Plan, b.Storage, b.Pretty = *project, plan.Plan, *storage, plan.pretty
+		b.Images, b.Version = args, version
+		b.Out, b.Err = cmd.OutOrStdout(), cmd.ErrOrStderr()
 		if saveReport {
-			if _, _, err := pipeline.ReportFormat(reportPath); err != nil {
-				return err
-			}
+			b.ReportPath = reportPath
 		}
-		snap, cfg, err := project.load()
-		if err != nil {
-			return err
-		}
-		p, err := plan.plan(cfg, args)
-		if err != nil {
-			return err
-		}
-		if len(customTags) > 0 && storage.repo == "" {
-			return fmt.Errorf("--add-custom-tag needs --repo")
-		}
-		out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
-		st, err := storage.open(cfg, []registry.Option{
-			registry.WithUserAgent("dagwerf/" + version),
-			registry.WithWarnings(func(w string) { fmt.Fprintln(errOut, "Warning:", w) }),
-		}, errOut)
-		if err != nil {
-			return err
-		}
-		defer st.close()
-		engineOpts := []engine.Option{engine.WithCredentials(st.storage.Credentials)}
 		if verbose {
-			engineOpts = append(engineOpts, engine.WithLog(errOut))
+			b.EngineLog = cmd.ErrOrStderr()
 		}
-		eng := engine.New(engineOpts...)
-		defer eng.Close()
-
-		report, err := (&pipeline.Build{
-			Config: cfg, Snapshot: snap, Plan: p, Storage: st.storage, Builder: eng,
-			CustomTags: customTags, Version: "dagwerf-" + version, Loose: project.loose, Log: out, LogPretty: plan.pretty,
-			LookupEnv: env.lookup, KeepGoing: keepGoing,
-		}).Run(cmd.Context())
-		if err != nil {
-			return err
-		}
-		for _, img := range cfg.Images {
-			if rec, ok := report.Images[img.Name]; ok {
-				state := "up to date"
-				if rec.Rebuilt {
-					state = "built"
-				}
-				fmt.Fprintf(out, "image %s: %s (%s)\n", img.LogName(), rec.DockerImageName, state)
-			}
-		}
-		if saveReport {
-			return report.Write(reportPath)
-		}
-		return nil
+		_, err := b.Run(cmd.Context())
+		return err
 	}
 	return cmd
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dagwerf/dagwerf/config"
 	"github.com/dagwerf/dagwerf/pipeline"
+	"github.com/dagwerf/dagwerf/pipeline/invoke"
 	"github.com/dagwerf/dagwerf/source"
 	"github.com/dagwerf/dagwerf/sync/registry"
 	"github.com/dagwerf/dagwerf/sync/registry/localstore"
@@ -91,7 +92,7 @@ func TestBuildCommandWithEverythingInTheRegistry(t *testing.T) {
 	// digest --repo finds the import values there, so every digest is known.
 	stdout, stderr, code = dagwerf(t, nil, "digest", "--dir", r.Dir, "--repo", repo, "--json")
 	require.Equal(t, 0, code, stderr)
-	var lines []digestLine
+	var lines []invoke.DigestLine
 	require.NoError(t, json.Unmarshal([]byte(stdout), &lines))
 	require.Len(t, lines, 2)
 	for _, l := range lines {

@@ -31,7 +31,7 @@ only the documents that declare those images.`,
 	}
 	project := addProjectFlags(cmd.Flags(), env)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		_, cfg, err := project.load()
+		_, cfg, err := project.Load()
 		if err != nil {
 			return err
 		}
@@ -67,7 +67,7 @@ func newConfigListCommand(env *environment) *cobra.Command {
 	project := addProjectFlags(cmd.Flags(), env)
 	finalOnly := cmd.Flags().Bool("final-images-only", false, "list final images only")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		_, cfg, err := project.load()
+		_, cfg, err := project.Load()
 		if err != nil {
 			return err
 		}

@@ -290,10 +290,10 @@ func TestStorageUsesRememberedInsecureHostsOnly(t *testing.T) {
 			f := addStorageFlags(fs, &environment{lookup: func(string) (string, bool) { return "", false }}, nil, true)
 			require.NoError(t, fs.Parse(append(tt.args, "--docker-config", t.TempDir(), "--synchronization", ":local")))
 			tr := &plainHTTP{target: reg.Host}
-			st, err := f.open(&config.Config{Meta: config.Meta{Project: "shop"}}, []registry.Option{registry.WithTransport(tr)}, io.Discard)
+			st, err := f.Open(&config.Config{Meta: config.Meta{Project: "shop"}}, io.Discard, registry.WithTransport(tr))
 			require.NoError(t, err)
-			defer st.close()
-			_, err = st.storage.Tags(context.Background(), true)
+			defer st.Close()
+			_, err = st.Tags(context.Background(), true)
 			if tt.ok {
 				require.NoError(t, err)
 				assert.True(t, tr.saw("http://"+tt.host))

@@ -4,39 +4,23 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/dagwerf/dagwerf/config"
-	"github.com/dagwerf/dagwerf/pipeline"
+	"github.com/dagwerf/dagwerf/pipeline/invoke"
 )
 
-// planFlags choose what a build covers and how it runs.
+// planFlags choose what a build covers and how it runs, and how it is printed.
 type planFlags struct {
-	platforms []string
-	parallel  bool
-	limit     int
-	finalOnly bool
-	pretty    bool
+	invoke.Plan
+	pretty bool
 }
 
 func addPlanFlags(fs *pflag.FlagSet, env *environment) *planFlags {
 	f := &planFlags{}
-	env.listFlag(fs, &f.platforms, "platform", []string{"WERF_PLATFORM", "DOCKER_DEFAULT_PLATFORM"}, "build every image for these platforms (os/arch[/variant], repeatable or comma-separated), overriding werf.yaml (default $WERF_PLATFORM or $DOCKER_DEFAULT_PLATFORM)")
-	env.boolFlag(fs, &f.parallel, "parallel", "p", "WERF_PARALLEL", true, "build the images of a set concurrently ($WERF_PARALLEL)")
-	env.intFlag(fs, &f.limit, "parallel-tasks-limit", "WERF_PARALLEL_TASKS_LIMIT", pipeline.DefaultParallelTasksLimit, "at most this many images at once; 0 or less is no limit ($WERF_PARALLEL_TASKS_LIMIT)")
-	env.boolFlag(fs, &f.finalOnly, "final-images-only", "", "WERF_FINAL_IMAGES_ONLY", false, "leave out non-final images that no selected image depends on ($WERF_FINAL_IMAGES_ONLY)")
+	env.listFlag(fs, &f.Platforms, "platform", []string{"WERF_PLATFORM", "DOCKER_DEFAULT_PLATFORM"}, "build every image for these platforms (os/arch[/variant], repeatable or comma-separated), overriding werf.yaml (default $WERF_PLATFORM or $DOCKER_DEFAULT_PLATFORM)")
+	env.boolFlag(fs, &f.Parallel, "parallel", "p", "WERF_PARALLEL", invoke.DefaultPlan.Parallel, "build the images of a set concurrently ($WERF_PARALLEL)")
+	env.intFlag(fs, &f.Limit, "parallel-tasks-limit", "WERF_PARALLEL_TASKS_LIMIT", invoke.DefaultPlan.Limit, "at most this many images at once; 0 or less is no limit ($WERF_PARALLEL_TASKS_LIMIT)")
+	env.boolFlag(fs, &f.FinalOnly, "final-images-only", "", "WERF_FINAL_IMAGES_ONLY", false, "leave out non-final images that no selected image depends on ($WERF_FINAL_IMAGES_ONLY)")
 	env.boolFlag(fs, &f.pretty, "log-pretty", "", "WERF_LOG_PRETTY", true, "decorate image names in logs ($WERF_LOG_PRETTY)")
 	return f
-}
-
-func (f *planFlags) plan(cfg *config.Config, images []string) (*pipeline.Plan, error) {
-	opts := []pipeline.PlanOption{
-		pipeline.WithImages(images...),
-		pipeline.WithPlatforms(f.platforms...),
-		pipeline.WithParallelism(f.parallel, f.limit),
-	}
-	if f.finalOnly {
-		opts = append(opts, pipeline.WithFinalImagesOnly())
-	}
-	return pipeline.NewPlan(cfg, opts...)
 }
 
 func newPlanCommand(env *environment) *cobra.Command {
@@ -53,11 +37,11 @@ werf.yaml, else the host's (linux/<arch>).`,
 	project := addProjectFlags(cmd.Flags(), env)
 	flags := addPlanFlags(cmd.Flags(), env)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		_, cfg, err := project.load()
+		_, cfg, err := project.Load()
 		if err != nil {
 			return err
 		}
-		plan, err := flags.plan(cfg, args)
+		plan, err := flags.Make(cfg, args)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,99 @@
+package invoke
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/dagwerf/dagwerf/config"
+	"github.com/dagwerf/dagwerf/pipeline"
+	"github.com/dagwerf/dagwerf/stages"
+)
+
+// Digest is one `dagwerf digest`: the stage digest of every selected image and
+// platform.
+type Digest struct {
+	Project Project
+	Plan    Plan
+	Storage Storage
+	Images  []string
+}
+
+// DigestLine is one image and platform.
+type DigestLine struct {
+	Image    string `json:"image"`
+	Platform string `json:"platform"`
+	Digest   string `json:"digest,omitempty"`
+	Error    string `json:"error,omitempty"`
+}
+
+// Run computes the digests. An image whose digest needs a dependency's stage
+// that is not stored yet gets a line with the error, and the run fails after all
+// lines are made.
+func (d Digest) Run(ctx context.Context) ([]DigestLine, error) {
+	snap, cfg, err := d.Project.Load()
+	if err != nil {
+		return nil, err
+	}
+	selected, err := pipeline.SelectImages(cfg, d.Images, d.Plan.FinalOnly)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := d.Plan.Make(cfg, d.Images)
+	if err != nil {
+		return nil, err
+	}
+	calc := stages.NewCalculator(cfg, snap)
+	var imports stages.ImportSource
+	// Only images with dependencies read the storage, so the others need
+	// neither a registry nor the local store.
+	if slices.ContainsFunc(selected, func(img *config.Image) bool { return len(img.Dependencies) > 0 }) {
+		st, err := d.Storage.Open(cfg, io.Discard)
+		if err != nil {
+			return nil, err
+		}
+		defer st.Close()
+		imports = pipeline.StorageImports{Config: cfg, Calculator: calc, Storage: st.Storage}
+	}
+	lines := []DigestLine{}
+	var failed []string
+	for _, t := range plan.Tasks() {
+		if !slices.Contains(selected, t.Image) {
+			continue
+		}
+		line := DigestLine{Image: t.Image.LogName(), Platform: t.Platform}
+		stage, err := calc.Stage(ctx, t.Image, t.Platform, imports)
+		if err != nil {
+			line.Error = err.Error()
+			failed = append(failed, err.Error())
+		} else {
+			line.Digest = stage.Digest
+		}
+		lines = append(lines, line)
+	}
+	if len(failed) > 0 {
+		return lines, fmt.Errorf("%d of %d digests could not be computed:\n  %s", len(failed), len(lines), strings.Join(failed, "\n  "))
+	}
+	return lines, nil
+}
+
+// WriteDigests prints lines as `NAME PLATFORM DIGEST`, leaving out those without
+// a digest, or as a JSON array.
+func WriteDigests(w io.Writer, lines []DigestLine, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(lines)
+	}
+	for _, l := range lines {
+		if l.Digest != "" {
+			if _, err := fmt.Fprintf(w, "%s %s %s\n", l.Image, l.Platform, l.Digest); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

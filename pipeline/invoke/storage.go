@@ -1,0 +1,160 @@
+package invoke
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/dagwerf/dagwerf/config"
+	"github.com/dagwerf/dagwerf/sync/locks"
+	"github.com/dagwerf/dagwerf/sync/registry"
+	"github.com/dagwerf/dagwerf/sync/registry/dockerconfig"
+	"github.com/dagwerf/dagwerf/sync/registry/localstore"
+)
+
+// Storage says where stages are kept and how builders agree.
+type Storage struct {
+	Repo            string // --repo; "" is the local store
+	FinalRepo       string
+	CacheRepos      []string
+	SecondaryRepos  []string
+	Insecure        bool // plain HTTP to every repository's registry
+	SkipTLSVerify   bool
+	DockerConfig    string // the Docker config directory; "" is ~/.docker
+	Credentials     []Credential
+	Synchronization string // "" is :local
+}
+
+// Credential is a username and password for one registry, before the Docker
+// config.
+type Credential struct {
+	Registry string // a host[:port], or an address whose host counts
+	Username string
+	Password string
+}
+
+// ErrNeedsRepo is --final-repo, --cache-repo or --secondary-repo without --repo.
+var ErrNeedsRepo = errors.New("--final-repo, --cache-repo and --secondary-repo need --repo")
+
+// OpenedStorage is a stages storage and what must be closed after it.
+type OpenedStorage struct {
+	*registry.Storage
+	close func() error
+}
+
+// Close stops the local store, if one was started.
+func (o *OpenedStorage) Close() error { return o.close() }
+
+// Open connects to the stages storage: --repo and the repositories around it, or
+// the local store, with the lock of --synchronization around publishing. Warnings
+// (no shared synchronization for a registry) go to warn.
+func (s Storage) Open(cfg *config.Config, warn io.Writer, opts ...registry.Option) (*OpenedStorage, error) {
+	project := cfg.Meta.Project
+	o := &OpenedStorage{close: func() error { return nil }}
+	repo := s.Repo
+	if repo == "" {
+		if s.FinalRepo != "" || len(s.CacheRepos) > 0 || len(s.SecondaryRepos) > 0 {
+			return nil, ErrNeedsRepo
+		}
+		home, err := locks.DefaultHomeDir()
+		if err != nil {
+			return nil, err
+		}
+		store, err := localstore.Open(filepath.Join(home, "stages", project))
+		if err != nil {
+			return nil, err
+		}
+		o.close = store.Close
+		repo = store.Addr() + "/" + project
+	}
+	opened := false
+	defer func() {
+		if !opened {
+			_ = o.close()
+		}
+	}()
+
+	var hosts []string
+	for _, r := range append(append([]string{repo, s.FinalRepo}, s.CacheRepos...), s.SecondaryRepos...) {
+		if r != "" {
+			host, _, _ := strings.Cut(r, "/")
+			hosts = append(hosts, host)
+		}
+	}
+	// Credentials: the explicit ones, then the Docker config. Without a home
+	// directory to find ~/.docker in, access is anonymous (the zero Dir).
+	dockerDir, _ := dockerconfig.NewDir(s.DockerConfig)
+	opts = append([]registry.Option{registry.WithKeychain(dockerDir.Keychain())}, opts...)
+	for _, c := range s.Credentials {
+		srv, err := dockerconfig.ParseServer(c.Registry)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, registry.WithCredentials(srv.Host, c.Username, c.Password))
+	}
+	// Plain HTTP: every host with --insecure-registry, else those a login marked.
+	insecure := hosts
+	if !s.Insecure {
+		remembered, err := rememberedInsecure(hosts)
+		if err != nil {
+			return nil, err
+		}
+		insecure = remembered
+	}
+	opts = append(opts, registry.WithInsecureRegistries(insecure...))
+	if s.SkipTLSVerify {
+		opts = append(opts, registry.WithSkipTLSVerify(hosts...))
+	}
+	opts = append(opts, registry.WithCacheRepos(s.CacheRepos...), registry.WithSecondaryRepos(s.SecondaryRepos...))
+	if s.FinalRepo != "" {
+		opts = append(opts, registry.WithFinalRepo(s.FinalRepo))
+	}
+
+	addr := locks.Address{Kind: locks.Local}
+	if s.Synchronization != "" {
+		var err error
+		if addr, err = locks.ParseAddress(s.Synchronization); err != nil {
+			return nil, err
+		}
+	}
+	var storage *registry.Storage
+	locker, err := locks.New(addr, locks.WithClientID(func(ctx context.Context) (string, error) {
+		return locks.ClientID(ctx, addr.URL, project, storage)
+	}))
+	if err != nil {
+		return nil, err
+	}
+	storage, err = registry.New(project, repo, append(opts, registry.WithLocker(locker))...)
+	if err != nil {
+		return nil, err
+	}
+	o.Storage = storage
+	if s.Synchronization == "" && s.Repo != "" {
+		fmt.Fprintln(warn, "Warning: no --synchronization: stage locks are :local, which keeps builders on this machine apart but not runners on other machines; give them a shared backend (dagwerf synchronization, or kubernetes://) when they build into one --repo at once")
+	}
+	opened = true
+	return o, nil
+}
+
+// InsecureHosts is the list of hosts 'cr login --insecure-registry' marked, in
+// dagwerf's home directory.
+func InsecureHosts() (dockerconfig.InsecureHosts, error) {
+	home, err := locks.DefaultHomeDir()
+	if err != nil {
+		return dockerconfig.InsecureHosts{}, err
+	}
+	return dockerconfig.NewInsecureHosts(filepath.Join(home, dockerconfig.InsecureHostsFile)), nil
+}
+
+// rememberedInsecure are those of hosts that a login marked as plain HTTP.
+// Without a home directory nothing was remembered.
+func rememberedInsecure(hosts []string) ([]string, error) {
+	h, err := InsecureHosts()
+	if err != nil {
+		return nil, nil
+	}
+	return h.Select(hosts...)
+}
