@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -11,11 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/dagwerf/dagwerf/config"
 	"github.com/dagwerf/dagwerf/pipeline"
 	"github.com/dagwerf/dagwerf/pipeline/invoke"
-	"github.com/dagwerf/dagwerf/source"
-	"github.com/dagwerf/dagwerf/sync/registry"
 	"github.com/dagwerf/dagwerf/sync/registry/localstore"
 	"github.com/dagwerf/dagwerf/test/enginetest"
 	"github.com/dagwerf/dagwerf/test/gittest"
@@ -42,23 +38,6 @@ dependencies:
 	"app/main.sh":     "echo app\n",
 }
 
-// prefill builds the project into repo with the stand-in engine, as an earlier run
-// on a machine with an engine would have.
-func prefill(t *testing.T, dir, repo string) *pipeline.Report {
-	t.Helper()
-	snap, err := source.Open(dir)
-	require.NoError(t, err)
-	cfg, err := config.Load(snap, config.Options{})
-	require.NoError(t, err)
-	plan, err := pipeline.NewPlan(cfg)
-	require.NoError(t, err)
-	storage, err := registry.New("shop", repo)
-	require.NoError(t, err)
-	report, err := (&pipeline.Build{Config: cfg, Snapshot: snap, Plan: plan, Storage: storage, Builder: &enginetest.Fake{}}).Run(context.Background())
-	require.NoError(t, err)
-	return report
-}
-
 // A build whose stages all exist never starts an engine (this test has none) and
 // writes the report.
 func TestBuildCommandWithEverythingInTheRegistry(t *testing.T) {
@@ -66,7 +45,7 @@ func TestBuildCommandWithEverythingInTheRegistry(t *testing.T) {
 	r.CommitFiles(buildProject)
 	reg := registrytest.New(t)
 	repo := reg.Host + "/shop"
-	want := prefill(t, r.Dir, repo)
+	want := enginetest.Prefill(t, r.Dir, repo)
 
 	reportPath := filepath.Join(t.TempDir(), "report.json")
 	stdout, stderr, code := dagwerf(t, nil, "build", "--dir", r.Dir, "--repo", repo, "--save-build-report", "--build-report-path", reportPath)
@@ -109,7 +88,7 @@ func TestBuildCommandLocalStore(t *testing.T) {
 	r.CommitFiles(buildProject)
 	store, err := localstore.Open(filepath.Join(home, "stages", "shop"))
 	require.NoError(t, err)
-	want := prefill(t, r.Dir, store.Addr()+"/shop")
+	want := enginetest.Prefill(t, r.Dir, store.Addr()+"/shop")
 	require.NoError(t, store.Close())
 
 	stdout, stderr, code := dagwerf(t, nil, "build", "--dir", r.Dir)

@@ -23,6 +23,7 @@ import (
 	"github.com/dagwerf/dagwerf/config"
 	"github.com/dagwerf/dagwerf/sync/registry"
 	"github.com/dagwerf/dagwerf/sync/registry/dockerconfig"
+	"github.com/dagwerf/dagwerf/test/enginetest"
 	"github.com/dagwerf/dagwerf/test/gittest"
 	"github.com/dagwerf/dagwerf/test/registrytest"
 )
@@ -305,18 +306,6 @@ func TestStorageUsesRememberedInsecureHostsOnly(t *testing.T) {
 	}
 }
 
-// requireBasicAuth makes the registry demand credentials from now on.
-func requireBasicAuth(user, password string) registrytest.Fault {
-	return func(w http.ResponseWriter, r *http.Request) bool {
-		if u, p, ok := r.BasicAuth(); ok && u == user && p == password {
-			return false
-		}
-		w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
-		http.Error(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`, http.StatusUnauthorized)
-		return true
-	}
-}
-
 // A build takes its credentials from the Docker config of --docker-config (or
 // WERF_DOCKER_CONFIG), and a refusal says which credentials were tried.
 func TestBuildWithCredentialsFromTheDockerConfig(t *testing.T) {
@@ -325,8 +314,8 @@ func TestBuildWithCredentialsFromTheDockerConfig(t *testing.T) {
 	r.CommitFiles(buildProject)
 	reg := registrytest.New(t)
 	repo := reg.Host + "/shop"
-	want := prefill(t, r.Dir, repo)
-	reg.Inject(requireBasicAuth(crUser, crPassword))
+	want := enginetest.Prefill(t, r.Dir, repo)
+	reg.Inject(registrytest.RequireBasicAuth(crUser, crPassword))
 
 	empty := t.TempDir()
 	_, stderr, code := dagwerf(t, map[string]string{"DOCKER_CONFIG": empty}, "build", "--dir", r.Dir, "--repo", repo)

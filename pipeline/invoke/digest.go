@@ -20,6 +20,8 @@ type Digest struct {
 	Plan    Plan
 	Storage Storage
 	Images  []string
+
+	noStorage bool // no storage to read dependencies' stages from (the module without a repo)
 }
 
 // DigestLine is one image and platform.
@@ -50,7 +52,7 @@ func (d Digest) Run(ctx context.Context) ([]DigestLine, error) {
 	var imports stages.ImportSource
 	// Only images with dependencies read the storage, so the others need
 	// neither a registry nor the local store.
-	if slices.ContainsFunc(selected, func(img *config.Image) bool { return len(img.Dependencies) > 0 }) {
+	if !d.noStorage && slices.ContainsFunc(selected, func(img *config.Image) bool { return len(img.Dependencies) > 0 }) {
 		st, err := d.Storage.Open(cfg, io.Discard)
 		if err != nil {
 			return nil, err

@@ -248,3 +248,16 @@ func Once(n int, f Fault) Fault {
 		return true
 	}
 }
+
+// RequireBasicAuth is a fault that makes the registry demand these credentials
+// from the moment it is injected: a test fills the registry first, then locks it.
+func RequireBasicAuth(user, password string) Fault {
+	return func(w http.ResponseWriter, r *http.Request) bool {
+		if u, p, ok := r.BasicAuth(); ok && u == user && p == password {
+			return false
+		}
+		w.Header().Set("WWW-Authenticate", `Basic realm="registrytest"`)
+		http.Error(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`, http.StatusUnauthorized)
+		return true
+	}
+}

@@ -1,0 +1,129 @@
+package invoke
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Module is what a function of the Dagger module is given, once the module has
+// exported its source directory and read its secrets. The functions of the
+// module only convert their arguments into a Module; what follows is here, where
+// the command line's code is and where it is tested.
+type Module struct {
+	Source    string            // the exported source directory, with .git
+	Env       string            // WERF_ENV
+	Dev       bool              // build the working tree of the source
+	Images    []string          // names or globs
+	Platforms []string          // override werf.yaml's
+	Variables map[string]string // the environment werf.yaml sees: template variables and env secrets
+
+	Repo               string
+	FinalRepo          string
+	CacheRepos         []string
+	SecondaryRepos     []string
+	CustomTags         []string
+	Synchronization    string
+	ParallelTasksLimit int
+	KeepGoing          bool
+	Credentials        []Credential // per registry, before the Docker config
+	DockerConfigJSON   string       // a Docker config.json; "" is none
+	Version            string
+}
+
+// errModuleNeedsRepo: a module function runs in a container of its own, whose
+// 127.0.0.1 the engine cannot reach, so the local store is of no use there.
+var errModuleNeedsRepo = errors.New("repo is required in the Dagger module: the local stages store lives in the function's container, which the engine cannot push to; give --repo=REGISTRY/PROJECT")
+
+// project is the project of the source, reading only the given variables: the
+// function's own environment is not the caller's.
+func (m Module) project() (Project, error) {
+	if m.Source == "" {
+		return Project{}, errors.New("no source directory")
+	}
+	vars := m.Variables
+	return Project{
+		Dir: m.Source, Env: m.Env, Dev: m.Dev,
+		LookupEnv: func(k string) (string, bool) { v, ok := vars[k]; return v, ok },
+	}, nil
+}
+
+func (m Module) plan() Plan {
+	p := DefaultPlan
+	p.Platforms = m.Platforms
+	if m.ParallelTasksLimit != 0 {
+		p.Limit = m.ParallelTasksLimit
+	}
+	return p
+}
+
+// storage is where stages are kept, with credentials from the arguments only:
+// the Docker config given, written into workDir, else none.
+func (m Module) storage(workDir string) (Storage, error) {
+	s := Storage{
+		Repo: m.Repo, FinalRepo: m.FinalRepo, CacheRepos: m.CacheRepos, SecondaryRepos: m.SecondaryRepos,
+		Credentials: m.Credentials, Synchronization: m.Synchronization,
+		DockerConfig: filepath.Join(workDir, "docker"),
+	}
+	if err := os.MkdirAll(s.DockerConfig, 0o700); err != nil {
+		return Storage{}, err
+	}
+	if m.DockerConfigJSON != "" {
+		if !json.Valid([]byte(m.DockerConfigJSON)) {
+			return Storage{}, errors.New("dockerConfig: not a Docker config.json (invalid JSON)")
+		}
+		if err := os.WriteFile(filepath.Join(s.DockerConfig, "config.json"), []byte(m.DockerConfigJSON), 0o600); err != nil {
+			return Storage{}, fmt.Errorf("dockerConfig: %w", err)
+		}
+	}
+	return s, nil
+}
+
+// Build is the build the module's build function runs; its report goes to
+// workDir/report.json.
+func (m Module) Build(workDir string) (Build, error) {
+	if m.Repo == "" {
+		return Build{}, errModuleNeedsRepo
+	}
+	project, err := m.project()
+	if err != nil {
+		return Build{}, err
+	}
+	storage, err := m.storage(workDir)
+	if err != nil {
+		return Build{}, err
+	}
+	return Build{
+		Project: project, Plan: m.plan(), Storage: storage,
+		Images: m.Images, CustomTags: m.CustomTags, KeepGoing: m.KeepGoing,
+		ReportPath: filepath.Join(workDir, "report.json"), Version: m.Version,
+	}, nil
+}
+
+// Digest is what the module's digest function computes; without a repo, images
+// that import from a dependency cannot be addressed and say so.
+func (m Module) Digest(workDir string) (Digest, error) {
+	project, err := m.project()
+	if err != nil {
+		return Digest{}, err
+	}
+	d := Digest{Project: project, Plan: m.plan(), Images: m.Images}
+	if m.Repo == "" {
+		// The function's local store is always empty: images that import from a
+		// dependency say that they need its stage in a registry.
+		d.noStorage = true
+		return d, nil
+	}
+	if d.Storage, err = m.storage(workDir); err != nil {
+		return Digest{}, err
+	}
+	return d, nil
+}
+
+// Plan is the plan the module's plan function prints.
+func (m Module) Plan() (Project, Plan, error) {
+	project, err := m.project()
+	return project, m.plan(), err
+}
