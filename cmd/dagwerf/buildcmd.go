@@ -6,7 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dagwerf/dagwerf/pipeline"
-	"github.com/dagwerf/dagwerf/pipeline/invoke"
+	"github.com/dagwerf/dagwerf/pipeline/runner"
 )
 
 func newBuildCommand(env *environment) *cobra.Command {
@@ -30,7 +30,7 @@ the engine must then reach the host's 127.0.0.1 (an engine on the host does).`,
 	project := addProjectFlags(cmd.Flags(), env)
 	plan := addPlanFlags(cmd.Flags(), env)
 	storage := addStorageFlags(cmd.Flags(), env, os.Environ(), true)
-	b := &invoke.Build{}
+	b := &runner.Build{}
 	var saveReport, verbose bool
 	var reportPath string
 	env.prefixListFlag(cmd.Flags(), &b.CustomTags, "add-custom-tag", "WERF_ADD_CUSTOM_TAG", os.Environ(), "also tag each selected final image: %image%, %image_slug%, %image_safe_slug%, %image_content_based_tag% (repeatable; $WERF_ADD_CUSTOM_TAG_*)")

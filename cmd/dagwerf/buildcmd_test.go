@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dagwerf/dagwerf/pipeline"
-	"github.com/dagwerf/dagwerf/pipeline/invoke"
+	"github.com/dagwerf/dagwerf/pipeline/runner"
 	"github.com/dagwerf/dagwerf/sync/registry/localstore"
 	"github.com/dagwerf/dagwerf/test/enginetest"
 	"github.com/dagwerf/dagwerf/test/gittest"
@@ -71,7 +71,7 @@ func TestBuildCommandWithEverythingInTheRegistry(t *testing.T) {
 	// digest --repo finds the import values there, so every digest is known.
 	stdout, stderr, code = dagwerf(t, nil, "digest", "--dir", r.Dir, "--repo", repo, "--json")
 	require.Equal(t, 0, code, stderr)
-	var lines []invoke.DigestLine
+	var lines []runner.DigestLine
 	require.NoError(t, json.Unmarshal([]byte(stdout), &lines))
 	require.Len(t, lines, 2)
 	for _, l := range lines {

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/dagwerf/dagwerf/pipeline/invoke"
+	"github.com/dagwerf/dagwerf/pipeline/runner"
 	"github.com/dagwerf/dagwerf/sync/registry/dockerconfig"
 )
 
@@ -75,7 +75,7 @@ later builds against that host need no flag; other hosts are not affected.`,
 			return err
 		}
 		opts := []dockerconfig.Option{dockerconfig.WithInsecure(insecure), dockerconfig.WithUserAgent("dagwerf/" + version)}
-		hosts, err := invoke.InsecureHosts()
+		hosts, err := runner.InsecureHosts()
 		switch {
 		case err == nil:
 			opts = append(opts, dockerconfig.WithInsecureHosts(hosts))

@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/dagwerf/dagwerf/pipeline/invoke"
+	"github.com/dagwerf/dagwerf/pipeline/runner"
 )
 
 func newDigestCommand(env *environment) *cobra.Command {
@@ -26,11 +26,11 @@ and says so, exiting with an error, when it is not there yet.`,
 	storage := addStorageFlags(cmd.Flags(), env, os.Environ(), false)
 	asJSON := cmd.Flags().Bool("json", false, "print a JSON array of {image, platform, digest} (or error)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		lines, err := invoke.Digest{Project: *project, Plan: flags.Plan, Storage: *storage, Images: args}.Run(cmd.Context())
+		lines, err := runner.Digest{Project: *project, Plan: flags.Plan, Storage: *storage, Images: args}.Run(cmd.Context())
 		if lines == nil {
 			return err
 		}
-		if werr := invoke.WriteDigests(cmd.OutOrStdout(), lines, *asJSON); werr != nil {
+		if werr := runner.WriteDigests(cmd.OutOrStdout(), lines, *asJSON); werr != nil {
 			return werr
 		}
 		return err

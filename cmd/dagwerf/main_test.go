@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/dagwerf/dagwerf/pipeline/invoke"
+	"github.com/dagwerf/dagwerf/pipeline/runner"
 	"github.com/dagwerf/dagwerf/test/gittest"
 )
 
@@ -200,7 +200,7 @@ func TestDigestOfTheExample(t *testing.T) {
 	t.Setenv("DAGWERF_HOME", t.TempDir())
 	stdout, stderr, code := dagwerf(t, nil, "digest", "--dir", example, "--log-pretty=false", "--json")
 	assert.Equal(t, 1, code, "api and worker import base's name: their digests need base's stage, not built yet")
-	var lines []invoke.DigestLine
+	var lines []runner.DigestLine
 	require.NoError(t, json.Unmarshal([]byte(stdout), &lines))
 	require.Len(t, lines, 8)
 	for _, l := range lines {

@@ -3,13 +3,13 @@ package main
 import (
 	"github.com/spf13/pflag"
 
-	"github.com/dagwerf/dagwerf/pipeline/invoke"
+	"github.com/dagwerf/dagwerf/pipeline/runner"
 )
 
 // addProjectFlags defines the flags that say where the project is and how its
 // configuration is read; every command that loads werf.yaml takes them.
-func addProjectFlags(fs *pflag.FlagSet, env *environment) *invoke.Project {
-	p := &invoke.Project{LookupEnv: env.lookup}
+func addProjectFlags(fs *pflag.FlagSet, env *environment) *runner.Project {
+	p := &runner.Project{LookupEnv: env.lookup}
 	p.ProjectName, _ = env.value("WERF_PROJECT_NAME")
 	env.stringFlag(fs, &p.Dir, "dir", "WERF_DIR", "", "project directory: where werf.yaml is; must be inside a git worktree (default $WERF_DIR or the current directory)")
 	env.stringFlag(fs, &p.ConfigPath, "config", "WERF_CONFIG", "", "werf.yaml to use instead of werf.yaml or werf.yml in the project directory ($WERF_CONFIG)")

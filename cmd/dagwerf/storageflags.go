@@ -3,13 +3,13 @@ package main
 import (
 	"github.com/spf13/pflag"
 
-	"github.com/dagwerf/dagwerf/pipeline/invoke"
+	"github.com/dagwerf/dagwerf/pipeline/runner"
 )
 
 // addStorageFlags defines the flags that say where stages are kept and how
 // builders agree; withFinal adds --final-repo, which only a build writes to.
-func addStorageFlags(fs *pflag.FlagSet, env *environment, environ []string, withFinal bool) *invoke.Storage {
-	s := &invoke.Storage{}
+func addStorageFlags(fs *pflag.FlagSet, env *environment, environ []string, withFinal bool) *runner.Storage {
+	s := &runner.Storage{}
 	env.stringFlag(fs, &s.Repo, "repo", "WERF_REPO", "", "repository of the stages, e.g. registry.example.com/app ($WERF_REPO); without it, a local store under $DAGWERF_HOME/stages (default ~/.dagwerf/stages) that the engine must reach on 127.0.0.1")
 	if withFinal {
 		env.stringFlag(fs, &s.FinalRepo, "final-repo", "WERF_FINAL_REPO", "", "repository that final images are copied to, under the same tags ($WERF_FINAL_REPO)")

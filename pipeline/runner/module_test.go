@@ -1,4 +1,4 @@
-package invoke_test
+package runner_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/dagwerf/dagwerf/pipeline/invoke"
+	"github.com/dagwerf/dagwerf/pipeline/runner"
 	"github.com/dagwerf/dagwerf/test/enginetest"
 	"github.com/dagwerf/dagwerf/test/gittest"
 	"github.com/dagwerf/dagwerf/test/registrytest"
@@ -44,13 +44,13 @@ const user, password = "ci", "s3cret-registry-password"
 
 func TestModuleBuildArguments(t *testing.T) {
 	work := t.TempDir()
-	m := invoke.Module{
+	m := runner.Module{
 		Source: "/src", Env: "production", Images: []string{"app"}, Platforms: []string{"linux/arm64"},
 		Variables: map[string]string{"GREETING": "hi"},
 		Repo:      "registry.example.com/shop", FinalRepo: "registry.example.com/release",
 		CacheRepos: []string{"cache.example.com/shop"}, SecondaryRepos: []string{"old.example.com/shop"},
 		CustomTags: []string{"%image%-main"}, Synchronization: "http://sync.example.com", KeepGoing: true,
-		Credentials: []invoke.Credential{{Registry: "registry.example.com", Username: user, Password: password}},
+		Credentials: []runner.Credential{{Registry: "registry.example.com", Username: user, Password: password}},
 		Version:     "test",
 	}
 	b, err := m.Build(work)
@@ -58,7 +58,7 @@ func TestModuleBuildArguments(t *testing.T) {
 	assert.Equal(t, "/src", b.Project.Dir)
 	assert.Equal(t, "production", b.Project.Env)
 	assert.Equal(t, []string{"app"}, b.Images)
-	assert.Equal(t, invoke.Plan{Platforms: []string{"linux/arm64"}, Parallel: true, Limit: 5}, b.Plan, "werf's default limit")
+	assert.Equal(t, runner.Plan{Platforms: []string{"linux/arm64"}, Parallel: true, Limit: 5}, b.Plan, "werf's default limit")
 	assert.Equal(t, "registry.example.com/shop", b.Storage.Repo)
 	assert.Equal(t, "registry.example.com/release", b.Storage.FinalRepo)
 	assert.Equal(t, []string{"cache.example.com/shop"}, b.Storage.CacheRepos)
@@ -86,12 +86,12 @@ func TestModuleBuildArguments(t *testing.T) {
 func TestModuleBuildRefusals(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		m    invoke.Module
+		m    runner.Module
 		err  string
 	}{
-		{"no repo", invoke.Module{Source: "/src"}, "repo is required in the Dagger module"},
-		{"no source", invoke.Module{Repo: "r.example.com/x"}, "no source directory"},
-		{"a Docker config that is not JSON", invoke.Module{Source: "/src", Repo: "r.example.com/x", DockerConfigJSON: "auths: {}"}, "dockerConfig: not a Docker config.json"},
+		{"no repo", runner.Module{Source: "/src"}, "repo is required in the Dagger module"},
+		{"no source", runner.Module{Repo: "r.example.com/x"}, "no source directory"},
+		{"a Docker config that is not JSON", runner.Module{Source: "/src", Repo: "r.example.com/x", DockerConfigJSON: "auths: {}"}, "dockerConfig: not a Docker config.json"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := tc.m.Build(t.TempDir())
@@ -114,22 +114,22 @@ func TestModuleBuildCredentials(t *testing.T) {
 	auth := base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
 	for _, tc := range []struct {
 		name string
-		edit func(*invoke.Module)
+		edit func(*runner.Module)
 		err  string
 	}{
-		{"credentials for the registry", func(m *invoke.Module) {
-			m.Credentials = []invoke.Credential{{Registry: reg.Host, Username: user, Password: password}}
+		{"credentials for the registry", func(m *runner.Module) {
+			m.Credentials = []runner.Credential{{Registry: reg.Host, Username: user, Password: password}}
 		}, ""},
-		{"a Docker config", func(m *invoke.Module) {
+		{"a Docker config", func(m *runner.Module) {
 			m.DockerConfigJSON = `{"auths": {"` + reg.Host + `": {"auth": "` + auth + `"}}}`
 		}, ""},
-		{"nothing", func(*invoke.Module) {}, "401 Unauthorized anonymously"},
-		{"credentials for another registry", func(m *invoke.Module) {
-			m.Credentials = []invoke.Credential{{Registry: "other.example.com", Username: user, Password: password}}
+		{"nothing", func(*runner.Module) {}, "401 Unauthorized anonymously"},
+		{"credentials for another registry", func(m *runner.Module) {
+			m.Credentials = []runner.Credential{{Registry: "other.example.com", Username: user, Password: password}}
 		}, "401 Unauthorized anonymously"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := invoke.Module{Source: r.Dir, Repo: repo, Variables: map[string]string{}, Version: "test"}
+			m := runner.Module{Source: r.Dir, Repo: repo, Variables: map[string]string{}, Version: "test"}
 			tc.edit(&m)
 			work := t.TempDir()
 			b, err := m.Build(work)
@@ -156,7 +156,7 @@ func TestModuleBuildCredentials(t *testing.T) {
 func TestModuleDigest(t *testing.T) {
 	r := gittest.New(t)
 	r.CommitFiles(project)
-	m := invoke.Module{Source: r.Dir, Variables: map[string]string{}}
+	m := runner.Module{Source: r.Dir, Variables: map[string]string{}}
 	d, err := m.Digest(t.TempDir())
 	require.NoError(t, err)
 	lines, err := d.Run(context.Background())
@@ -165,4 +165,22 @@ func TestModuleDigest(t *testing.T) {
 	assert.Equal(t, "base", lines[0].Image)
 	assert.Len(t, lines[0].Digest, 56)
 	assert.Contains(t, lines[1].Error, `ARG BASE_IMAGE takes the ImageName of image "base", which exists only once that image's stage is stored in a registry`)
+}
+
+func TestModulePlanAndDigestText(t *testing.T) {
+	r := gittest.New(t)
+	r.CommitFiles(project)
+	m := runner.Module{Source: r.Dir, Images: []string{"base"}, Platforms: []string{"linux/amd64", "linux/arm64"}}
+	plan, err := m.PlanText()
+	require.NoError(t, err)
+	assert.Contains(t, plan, "- (1/2) image base [linux/amd64]\n│ - (2/2) image base [linux/arm64]")
+	assert.NotContains(t, plan, "🛳️", "undecorated")
+
+	digests, err := m.DigestText(context.Background(), t.TempDir())
+	require.NoError(t, err)
+	assert.Regexp(t, `^base linux/amd64 [0-9a-f]{56}\nbase linux/arm64 [0-9a-f]{56}\n$`, digests)
+
+	m.Images = []string{"nothing-like-it"}
+	_, err = m.PlanText()
+	assert.ErrorContains(t, err, "nothing-like-it")
 }

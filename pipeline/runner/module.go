@@ -1,11 +1,13 @@
-package invoke
+package runner
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Module is what a function of the Dagger module is given, once the module has
@@ -122,8 +124,42 @@ func (m Module) Digest(workDir string) (Digest, error) {
 	return d, nil
 }
 
-// Plan is the plan the module's plan function prints.
-func (m Module) Plan() (Project, Plan, error) {
+// PlanText is what the module's plan function prints: werf's plan, undecorated.
+func (m Module) PlanText() (string, error) {
 	project, err := m.project()
-	return project, m.plan(), err
+	if err != nil {
+		return "", err
+	}
+	_, cfg, err := project.Load()
+	if err != nil {
+		return "", err
+	}
+	plan, err := m.plan().Make(cfg, m.Images)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	if err := plan.Print(&b, false); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// DigestText is what the module's digest function prints: a line per image and
+// platform, as `dagwerf digest` prints them, or the error that kept any from
+// being computed.
+func (m Module) DigestText(ctx context.Context, workDir string) (string, error) {
+	d, err := m.Digest(workDir)
+	if err != nil {
+		return "", err
+	}
+	lines, err := d.Run(ctx)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	if err := WriteDigests(&b, lines, false); err != nil {
+		return "", err
+	}
+	return b.String(), nil
 }
