@@ -1,0 +1,250 @@
+// Package main is the dagwerf Dagger module: `dagger call build` builds the
+// images of a werf.yaml on the engine it runs on, as `dagwerf build` does. Its
+// functions only convert their arguments (reading secrets, exporting the source)
+// into an runner.Module; the build is dagwerf's own code, in the main module.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"dagger/dagwerf/internal/dagger"
+
+	"github.com/dagwerf/dagwerf/pipeline/runner"
+)
+
+// version labels what the module publishes (werf-version: dagwerf-module).
+const version = "module"
+
+// Dagwerf builds werf.yaml images. Credentials and the variables werf.yaml reads
+// are set with the with* functions before build, digest or plan.
+type Dagwerf struct {
+	// +private
+	RegistryAuths []*RegistryAuth
+	// +private
+	DockerConfig *dagger.Secret
+	// +private
+	Variables []*Variable
+}
+
+// RegistryAuth is a username and password (or token) for one registry.
+type RegistryAuth struct {
+	Address  string
+	Username string
+	Secret   *dagger.Secret
+}
+
+// Variable is an environment variable werf.yaml reads: in templates (env, as
+// allowed by werf-giterminism.yaml) or as a build secret (secrets: - env: NAME).
+type Variable struct {
+	Name   string
+	Value  string
+	Secret *dagger.Secret
+}
+
+// WithRegistryAuth gives credentials for a registry (a host, or an address whose
+// host counts); they come before the Docker config.
+func (m *Dagwerf) WithRegistryAuth(address string, username string, secret *dagger.Secret) *Dagwerf {
+	m.RegistryAuths = append(m.RegistryAuths, &RegistryAuth{Address: address, Username: username, Secret: secret})
+	return m
+}
+
+// WithDockerConfig gives a Docker config.json (as docker login or dagwerf cr
+// login writes it, with its auths inline) for the registries it names.
+func (m *Dagwerf) WithDockerConfig(config *dagger.Secret) *Dagwerf {
+	m.DockerConfig = config
+	return m
+}
+
+// WithEnvVariable sets a variable werf.yaml's templates read.
+func (m *Dagwerf) WithEnvVariable(name string, value string) *Dagwerf {
+	m.Variables = append(m.Variables, &Variable{Name: name, Value: value})
+	return m
+}
+
+// WithSecretVariable sets a variable that is a secret, for werf.yaml's
+// `secrets: - env: NAME`.
+func (m *Dagwerf) WithSecretVariable(name string, secret *dagger.Secret) *Dagwerf {
+	m.Variables = append(m.Variables, &Variable{Name: name, Secret: secret})
+	return m
+}
+
+// Build builds the images of werf.yaml that the registry lacks and publishes
+// them under werf's content-based tags; it returns the build report (werf's JSON).
+// +cache="never"
+func (m *Dagwerf) Build(
+	ctx context.Context,
+	// The project: a git repository whose committed tree is built.
+	// +defaultPath="/"
+	source *dagger.Directory,
+	// Repository of the stages, e.g. registry.example.com/app.
+	repo string,
+	// Repository final images are copied to.
+	// +optional
+	finalRepo string,
+	// Repositories read before repo and filled after builds.
+	// +optional
+	cacheRepo []string,
+	// Read-only repositories whose stages are copied into repo.
+	// +optional
+	secondaryRepo []string,
+	// Platforms to build every image for, overriding werf.yaml.
+	// +optional
+	platform []string,
+	// Custom tags for the final images: %image%, %image_slug%, %image_safe_slug%, %image_content_based_tag%.
+	// +optional
+	addCustomTag []string,
+	// Images to build (names or globs, !NAME excludes); none is all.
+	// +optional
+	image []string,
+	// The environment (.Env in werf.yaml).
+	// +optional
+	env string,
+	// Build the working tree of source instead of its HEAD commit.
+	// +optional
+	dev bool,
+	// How parallel builders agree: http(s)://HOST[:PORT] or kubernetes://…
+	// +optional
+	synchronization string,
+	// At most this many images at once; 0 or less is no limit.
+	// +optional
+	// +default=5
+	parallelTasksLimit int,
+	// When an image fails, finish the images that do not depend on it.
+	// +optional
+	keepGoing bool,
+	// Username for repo's registry.
+	// +optional
+	username string,
+	// Password or token for repo's registry.
+	// +optional
+	password *dagger.Secret,
+) (*dagger.File, error) {
+	mod, work, err := m.module(ctx, source)
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(work)
+	mod.Repo, mod.FinalRepo, mod.CacheRepos, mod.SecondaryRepos = repo, finalRepo, cacheRepo, secondaryRepo
+	mod.Platforms, mod.CustomTags, mod.Images, mod.Env, mod.Dev = platform, addCustomTag, image, env, dev
+	mod.Synchronization, mod.ParallelTasksLimit, mod.KeepGoing = synchronization, parallelTasksLimit, keepGoing
+	if parallelTasksLimit <= 0 {
+		mod.ParallelTasksLimit = -1 // no limit, as for the command line
+	}
+	if password != nil {
+		if username == "" {
+			return nil, fmt.Errorf("password given without username for %s", repo)
+		}
+		secret, err := password.Plaintext(ctx)
+		if err != nil {
+			return nil, err
+		}
+		mod.Credentials = append(mod.Credentials, runner.Credential{Registry: repo, Username: username, Password: secret})
+	}
+	build, err := mod.Build(work)
+	if err != nil {
+		return nil, err
+	}
+	build.Out, build.Err = os.Stdout, os.Stderr
+	if _, err := build.Run(ctx); err != nil {
+		return nil, err
+	}
+	report, err := os.ReadFile(build.ReportPath)
+	if err != nil {
+		return nil, err
+	}
+	return dag.Directory().WithNewFile("report.json", string(report)).File("report.json"), nil
+}
+
+// Plan prints the build plan: the sets of images a build runs, in order.
+func (m *Dagwerf) Plan(
+	ctx context.Context,
+	// +defaultPath="/"
+	source *dagger.Directory,
+	// +optional
+	image []string,
+	// +optional
+	platform []string,
+	// +optional
+	env string,
+	// +optional
+	dev bool,
+) (string, error) {
+	mod, work, err := m.module(ctx, source)
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(work)
+	mod.Images, mod.Platforms, mod.Env, mod.Dev = image, platform, env, dev
+	return mod.PlanText()
+}
+
+// Digest prints the stage digest of each image and platform, as werf computes
+// it. Images that import from a dependency need repo, where its stage is.
+func (m *Dagwerf) Digest(
+	ctx context.Context,
+	// +defaultPath="/"
+	source *dagger.Directory,
+	// +optional
+	repo string,
+	// +optional
+	image []string,
+	// +optional
+	platform []string,
+	// +optional
+	env string,
+	// +optional
+	dev bool,
+) (string, error) {
+	mod, work, err := m.module(ctx, source)
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(work)
+	mod.Repo, mod.Images, mod.Platforms, mod.Env, mod.Dev = repo, image, platform, env, dev
+	return mod.DigestText(ctx, work)
+}
+
+// module exports source into a work directory of this function's container and
+// reads the secrets the with* functions gave.
+func (m *Dagwerf) module(ctx context.Context, source *dagger.Directory) (runner.Module, string, error) {
+	work, err := os.MkdirTemp("", "dagwerf-")
+	if err != nil {
+		return runner.Module{}, "", err
+	}
+	mod := runner.Module{Source: filepath.Join(work, "source"), Version: version, Variables: map[string]string{}}
+	fail := func(err error) (runner.Module, string, error) {
+		os.RemoveAll(work)
+		return runner.Module{}, "", err
+	}
+	if _, err := source.Export(ctx, mod.Source); err != nil {
+		return fail(fmt.Errorf("export the source: %w", err))
+	}
+	if _, err := os.Stat(filepath.Join(mod.Source, ".git")); err != nil {
+		return fail(fmt.Errorf("the source has no .git: dagwerf builds a git repository's commits; pass the repository's root (--source=.)"))
+	}
+	for _, a := range m.RegistryAuths {
+		secret, err := a.Secret.Plaintext(ctx)
+		if err != nil {
+			return fail(err)
+		}
+		mod.Credentials = append(mod.Credentials, runner.Credential{Registry: a.Address, Username: a.Username, Password: secret})
+	}
+	if m.DockerConfig != nil {
+		if mod.DockerConfigJSON, err = m.DockerConfig.Plaintext(ctx); err != nil {
+			return fail(err)
+		}
+	}
+	for _, v := range m.Variables {
+		value := v.Value
+		if v.Secret != nil {
+			if value, err = v.Secret.Plaintext(ctx); err != nil {
+				return fail(err)
+			}
+		}
+		mod.Variables[v.Name] = value
+	}
+	return mod, work, nil
+}
