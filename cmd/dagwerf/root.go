@@ -32,6 +32,7 @@ WERF_PLATFORM, ...), so CI settings made for werf work unchanged.`,
 		newDigestCommand(env),
 		newSynchronizationCommand(env),
 		newCRCommand(env),
+		newCIEnvCommand(env),
 	)
 	return root
 }
