@@ -18,6 +18,7 @@ require (
 	github.com/spf13/pflag v1.0.6
 	github.com/stretchr/testify v1.11.1
 	github.com/werf/lockgate v0.1.1
+	golang.org/x/mod v0.33.0
 	golang.org/x/term v0.40.0
 	golang.org/x/text v0.34.0
 	k8s.io/api v0.29.3

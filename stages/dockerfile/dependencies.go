@@ -172,7 +172,7 @@ func (r *resolver) resolveMetaArgs() error {
 			meta[key] = v
 		}
 	}
-	platformArgs, err := platformArgs(r.in.Platform)
+	platformArgs, err := PlatformArgs(r.in.Platform)
 	if err != nil {
 		return err
 	}
@@ -181,9 +181,9 @@ func (r *resolver) resolveMetaArgs() error {
 	return nil
 }
 
-// platformArgs are BuildKit's automatic platform ARGs; the build platform is the
+// PlatformArgs are BuildKit's automatic platform ARGs; the build platform is the
 // machine computing the digest, as in werf.
-func platformArgs(target string) (map[string]string, error) {
+func PlatformArgs(target string) (map[string]string, error) {
 	build := platforms.DefaultSpec()
 	tp := build
 	if target != "" {

@@ -50,6 +50,12 @@ type Image struct {
 	Commands []instructions.Command
 	// Escape is the Dockerfile's escape token (`# escape=`).
 	Escape rune
+	// MetaArgs are the Dockerfile's ARGs before the first FROM, as parsed (the
+	// same for every image of the Dockerfile).
+	MetaArgs []instructions.ArgCommand
+
+	path string // the Dockerfile, as errors name it
+	line int    // the line of the stage's FROM
 }
 
 // Step is one instruction of an Image (never ARG).
@@ -60,6 +66,10 @@ type Step struct {
 	// StageRefs maps each stage reference of the instruction (COPY --from,
 	// RUN --mount from=), as written, to the werf image (Name) it names.
 	StageRefs map[string]string
+
+	cmd      instructions.Command // after the first-stage expansion (§3.3)
+	env      map[string]string    // the stage's ARG/ENV values before the instruction
+	security string               // RUN --security, "sandbox" when absent
 }
 
 // Inputs are what digests take from outside the Dockerfile.
@@ -79,4 +89,6 @@ type Inputs struct {
 	// Context is the build context on disk, as the non-staged build exports it:
 	// the sources of COPY, ADD and RUN bind mounts are hashed from there.
 	Context string
+
+	checksum contextChecksum // what hashes the sources; nil is Context on disk
 }
