@@ -48,6 +48,7 @@ type taskResult struct {
 	stage     *stages.Stage
 	desc      *registry.StageDesc
 	buildTime time.Duration
+	staged    []stagedImage // a staged image's werf images, the target last
 	done      chan struct{}
 	err       error
 }
@@ -205,6 +206,17 @@ func (b *Build) dependencyTasks(t *Task) []*Task {
 func (b *Build) runTask(ctx context.Context, calc *stages.Calculator, t *Task, r *taskResult, results map[*Task]*taskResult) error {
 	name := t.LogName(b.Plan, b.LogPretty)
 	errorf := func(err error) error { return fmt.Errorf("image %q (%s): %w", t.Image.LogName(), t.Platform, err) }
+	if t.Image.Staged {
+		if err := b.runStaged(ctx, calc, t, r, results); err != nil {
+			return err
+		}
+		if r.desc.Origin == registry.OriginBuilt {
+			fmt.Fprintf(b.Log, "%s: published %s (%.2f seconds)\n", name, r.desc.Ref, r.buildTime.Seconds())
+		} else {
+			fmt.Fprintf(b.Log, "%s: up to date: %s\n", name, r.desc.Ref)
+		}
+		return nil
+	}
 	imports := importResults{build: b, task: t, results: results}
 	stage, err := calc.Stage(ctx, t.Image, t.Platform, imports)
 	if err != nil {
@@ -255,38 +267,54 @@ func (b *Build) runTask(ctx context.Context, calc *stages.Calculator, t *Task, r
 
 // build runs the engine over the context the digest hashed.
 func (b *Build) build(ctx context.Context, calc *stages.Calculator, t *Task, stage *stages.Stage, imports importResults) (Built, error) {
-	img := t.Image
-	if len(img.AddHost) > 0 {
-		return nil, errors.New("addHost is not supported: Dagger's Dockerfile builds take no extra hosts (remove addHost, or build this image with werf)")
-	}
-	if img.Network != "" && img.Network != "default" {
-		return nil, fmt.Errorf("network %q is not supported: Dagger's Dockerfile builds take no build-wide network mode (use RUN --network in the Dockerfile)", img.Network)
-	}
-	bc, err := calc.Context(img)
+	req, cleanup, err := b.prepare(ctx, calc, t, stage, imports)
 	if err != nil {
 		return nil, err
 	}
+	defer cleanup()
+	return b.Builder.Build(ctx, req)
+}
+
+// prepare makes what a build of t takes: the context the digest hashed on disk
+// (removed by cleanup), the build args, secrets and SSH agent.
+func (b *Build) prepare(ctx context.Context, calc *stages.Calculator, t *Task, stage *stages.Stage, imports importResults) (req BuildRequest, cleanup func(), err error) {
+	cleanup = func() {}
+	img := t.Image
+	if len(img.AddHost) > 0 {
+		return req, cleanup, errors.New("addHost is not supported: Dagger's Dockerfile builds take no extra hosts (remove addHost, or build this image with werf)")
+	}
+	if img.Network != "" && img.Network != "default" {
+		return req, cleanup, fmt.Errorf("network %q is not supported: Dagger's Dockerfile builds take no build-wide network mode (use RUN --network in the Dockerfile)", img.Network)
+	}
+	bc, err := calc.Context(img)
+	if err != nil {
+		return req, cleanup, err
+	}
 	if !b.Snapshot.Dev() && !b.Loose {
 		if err := b.checkCommitted(bc, stage); err != nil {
-			return nil, err
+			return req, cleanup, err
 		}
 	}
 	dir, err := os.MkdirTemp("", "dagwerf-context-")
 	if err != nil {
-		return nil, err
+		return req, cleanup, err
 	}
-	defer os.RemoveAll(dir)
+	cleanup = func() { os.RemoveAll(dir) }
+	fail := func(err error) (BuildRequest, func(), error) {
+		cleanup()
+		return BuildRequest{}, func() {}, err
+	}
 	contextDir := filepath.Join(dir, "context")
 	if err := bc.Export(contextDir); err != nil {
-		return nil, err
+		return fail(err)
 	}
 	secrets, err := b.secrets(img)
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
 	args, err := b.buildArgs(ctx, img, imports)
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
 	dockerfile := img.Dockerfile
 	if dockerfile == "" {
@@ -294,12 +322,12 @@ func (b *Build) build(ctx context.Context, calc *stages.Calculator, t *Task, sta
 	}
 	ssh, err := sshSocket(img.SSH, b.LookupEnv)
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
-	return b.Builder.Build(ctx, BuildRequest{
+	return BuildRequest{
 		Image: img, Platform: t.Platform, ContextDir: contextDir, Dockerfile: dockerfile,
 		Target: img.Target, BuildArgs: args, Secrets: secrets, SSH: ssh,
-	})
+	}, cleanup, nil
 }
 
 // checkCommitted refuses to build committed content that differs from what the
@@ -467,6 +495,9 @@ func (b *Build) finish(ctx context.Context, results map[*Task]*taskResult) (*Rep
 		}
 		report.Images[img.Name] = record
 	}
+	if err := b.reportStageImages(ctx, report, results); err != nil {
+		return nil, err
+	}
 	if len(b.CustomTags) > 0 {
 		tags, err := registry.CustomTags(b.CustomTags, customTagImages)
 		if err != nil {
@@ -528,13 +559,91 @@ func (b *Build) stageRecord(ctx context.Context, t *Task, r *taskResult, multi b
 		CreatedAt: cfg.Created.Unix() * int64(time.Second), Size: size, SourceType: source,
 		Rebuilt: rebuilt, BuildTime: buildTime, Commit: commit,
 	}
-	return ReportImage{
+	rec := ReportImage{
 		WerfImageName: t.Image.Name, ConfigType: "dockerfile",
 		DockerRepo: d.Ref.Context().String(), DockerTag: d.Ref.TagStr(),
 		DockerImageID: d.ConfigID.String(), DockerImageDigest: d.Manifest.Digest.String(), DockerImageName: d.Ref.Name(),
 		TargetPlatform: t.Platform, Rebuilt: rebuilt, Final: t.Image.Final, Size: size,
 		BuildTime: buildTime, Commit: commit, Stages: []ReportStage{stage},
-	}, nil
+	}
+	if n := len(r.staged); n > 0 {
+		rec.ConfigType = "staged"
+		if rec.Stages, rec.Rebuilt, err = stagedStages(ctx, r.staged[n-1]); err != nil {
+			return ReportImage{}, err
+		}
+	}
+	return rec, nil
+}
+
+// reportStageImages adds the werf images a staged Dockerfile's target is built
+// from (<image>/stage/<name>), as werf reports them: not final, of no werf.yaml
+// type ("unknown"); by platform, and under Images when the image has one platform.
+func (b *Build) reportStageImages(ctx context.Context, report *Report, results map[*Task]*taskResult) error {
+	for _, t := range b.Plan.Tasks() {
+		r := results[t]
+		for _, si := range r.staged {
+			if si.target {
+				continue
+			}
+			last := si.stages[len(si.stages)-1].desc
+			rec := ReportImage{
+				WerfImageName: si.name, ConfigType: "unknown",
+				DockerRepo: last.Ref.Context().String(), DockerTag: last.Ref.TagStr(),
+				DockerImageID: last.ConfigID.String(), DockerImageDigest: last.Manifest.Digest.String(), DockerImageName: last.Ref.Name(),
+				TargetPlatform: t.Platform,
+			}
+			var err error
+			if rec.Stages, rec.Rebuilt, err = stagedStages(ctx, si); err != nil {
+				return err
+			}
+			if rec.Size, err = last.LayersSize(); err != nil {
+				return err
+			}
+			if report.ImagesByPlatform[si.name] == nil {
+				report.ImagesByPlatform[si.name] = map[string]ReportImage{}
+			}
+			report.ImagesByPlatform[si.name][t.Platform] = rec
+			if len(t.Platforms) == 1 {
+				report.Images[si.name] = rec
+			}
+		}
+	}
+	return nil
+}
+
+// stagedStages reports every stage of a staged werf image: FROM, then each
+// instruction, with what this run did with it.
+func stagedStages(ctx context.Context, si stagedImage) (out []ReportStage, rebuilt bool, err error) {
+	for _, st := range si.stages {
+		d := st.desc
+		cfg, err := d.Config(ctx)
+		if err != nil {
+			return nil, false, err
+		}
+		size, err := d.LayersSize()
+		if err != nil {
+			return nil, false, err
+		}
+		source := ""
+		switch {
+		case d.Origin == registry.OriginSecondary:
+			source = "secondary"
+		case d.Origin == registry.OriginBuilt && st.name == "FROM":
+			source = "registry"
+		case d.Origin == registry.OriginBuilt:
+			source = "repo"
+		}
+		built := d.Origin == registry.OriginBuilt
+		rebuilt = rebuilt || built
+		out = append(out, ReportStage{
+			Name: st.name, DockerImageName: d.Ref.Name(), DockerTag: d.Ref.TagStr(),
+			DockerImageID: d.ConfigID.String(), DockerImageDigest: d.Manifest.Digest.String(),
+			CreatedAt: cfg.Created.Unix() * int64(time.Second), Size: size, SourceType: source,
+			BaseImagePulled: built && st.name == "FROM",
+			Rebuilt: built, BuildTime: fmt.Sprintf("%.2f", st.buildTime.Seconds()), Commit: cfg.Config.Labels[registry.LabelCommit],
+		})
+	}
+	return out, rebuilt, nil
 }
 
 // multiPlatformRecord reports a multi-platform image by its manifest list, with

@@ -19,12 +19,15 @@ type Builder interface {
 type BuildRequest struct {
 	Image      *config.Image
 	Platform   string
-	ContextDir string            // on disk: exactly the context the digest hashed
-	Dockerfile string            // relative to ContextDir
-	Target     string            // "" is the last stage
-	BuildArgs  map[string]string // werf.yaml args and the dependencies' import values
-	Secrets    []Secret
-	SSH        string // an SSH agent socket for RUN --mount=type=ssh; "" for none
+	ContextDir string // on disk: exactly the context the digest hashed
+	Dockerfile string // relative to ContextDir
+	// Inline, when set, is the Dockerfile itself (a stage of a staged image): the
+	// engine puts it into the context as Dockerfile, where COPY does not see it.
+	Inline    string
+	Target    string            // "" is the last stage
+	BuildArgs map[string]string // werf.yaml args and the dependencies' import values
+	Secrets   []Secret
+	SSH       string // an SSH agent socket for RUN --mount=type=ssh; "" for none
 }
 
 // Secret is a build secret, for RUN --mount=type=secret,id=ID. Its value never

@@ -102,7 +102,14 @@ func (e *Engine) Build(ctx context.Context, req pipeline.BuildRequest) (pipeline
 	if req.SSH != "" {
 		opts.SSH = client.Host().UnixSocket(req.SSH)
 	}
-	ctr, err := client.Host().Directory(req.ContextDir).DockerBuild(opts).Sync(ctx)
+	dir := client.Host().Directory(req.ContextDir)
+	if req.Inline != "" {
+		// The Dockerfile's own .dockerignore keeps it and itself out of what COPY
+		// sees; the context was filtered by the project's .dockerignore already.
+		dir = dir.WithNewFile(req.Dockerfile, req.Inline).
+			WithNewFile(req.Dockerfile+".dockerignore", req.Dockerfile+"\n"+req.Dockerfile+".dockerignore\n")
+	}
+	ctr, err := dir.DockerBuild(opts).Sync(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("build on the Dagger engine: %w", describeFailure(err))
 	}

@@ -15,6 +15,9 @@ const (
 	LabelCommit        = "werf-project-repo-commit"
 	// LabelDependencyPrefix + sha256hex(stage ID) = stage ID, one per dependency.
 	LabelDependencyPrefix = "werf-dependency-stage-id-"
+	// A staged image's stage: the stage before it and that stage's image ID.
+	LabelParentStage = "werf.io/parent-stage-id"
+	LabelBaseImageID = "werf.io/base-image-id"
 )
 
 // StageLabels are the labels werf puts on a non-staged Dockerfile image's stage; werf
@@ -25,6 +28,10 @@ type StageLabels struct {
 	ContentDigest string
 	Commit        string           // the project's HEAD commit; left out when ""
 	Dependencies  []stages.StageID // the stages of the images this one depends on
+	// ParentStage and BaseImageID are a staged image's stage's previous stage
+	// (its ID, <digest>-<millis>) and that stage's image ID, as werf labels them.
+	ParentStage string
+	BaseImageID string
 }
 
 // Map is the labels as the image carries them.
@@ -36,6 +43,12 @@ func (l StageLabels) Map() map[string]string {
 	}
 	if l.Commit != "" {
 		m[LabelCommit] = l.Commit
+	}
+	if l.ParentStage != "" {
+		m[LabelParentStage] = l.ParentStage
+	}
+	if l.BaseImageID != "" {
+		m[LabelBaseImageID] = l.BaseImageID
 	}
 	for _, id := range l.Dependencies {
 		sum := sha256.Sum256([]byte(id.String()))

@@ -1,0 +1,225 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/dagwerf/dagwerf/pipeline/stepfile"
+	"github.com/dagwerf/dagwerf/stages"
+	"github.com/dagwerf/dagwerf/stages/dockerfile"
+	"github.com/dagwerf/dagwerf/stages/staged"
+	"github.com/dagwerf/dagwerf/sync/registry"
+)
+
+// stepDockerfile is the name a staged step's Dockerfile takes in the context.
+const stepDockerfile = ".dagwerf-stage.Dockerfile"
+
+// stagedStage is one stage of a staged image as this run came to have it.
+type stagedStage struct {
+	name      string // "FROM", or the instruction as written: "RUN", "COPY"
+	desc      *registry.StageDesc
+	buildTime time.Duration
+}
+
+// stagedImage is a werf image of a staged Dockerfile: the target, or a stage the
+// target is built from.
+type stagedImage struct {
+	name   string
+	target bool
+	stages []stagedStage
+}
+
+// stagedRun is the state of one staged image and platform while it is built.
+type stagedRun struct {
+	b      *Build
+	t      *Task
+	log    string // the task's name in the log
+	req    BuildRequest
+	in     staged.Inputs
+	last   map[string]*registry.StageDesc // each werf image's last stage, by name
+	labels registry.StageLabels
+}
+
+// runStaged builds a staged image (werf.yaml `staged: true`): every stage of its
+// Dockerfile that the target reaches is a werf image whose FROM and
+// instructions are stages of their own, addressed as werf addresses them. Each
+// is looked up, and from the first missing one on built a step at a time on the
+// engine and published as it completes, so a change near the end of a
+// Dockerfile rebuilds only what follows it, on any runner.
+func (b *Build) runStaged(ctx context.Context, calc *stages.Calculator, t *Task, r *taskResult, results map[*Task]*taskResult) error {
+	img := t.Image
+	errorf := func(err error) error { return fmt.Errorf("image %q (%s): %w", img.LogName(), t.Platform, err) }
+	imports := importResults{build: b, task: t, results: results}
+	// The whole-Dockerfile stage names the files COPY/ADD take, for the check
+	// that they are committed.
+	whole, err := calc.Stage(ctx, img, t.Platform, imports)
+	if err != nil {
+		return err
+	}
+	data, err := b.Config.ReadDockerfile(img)
+	if err != nil {
+		return errorf(err)
+	}
+	depArgs := map[string]string{}
+	var importArgs []string
+	for _, dep := range img.Dependencies {
+		values, err := imports.ImportValues(ctx, dep.Image, t.Platform)
+		if err != nil {
+			return errorf(err)
+		}
+		for _, imp := range dep.Imports {
+			importArgs = append(importArgs, imp.TargetBuildArg)
+			depArgs[imp.TargetBuildArg] = values.Get(imp.Type)
+		}
+	}
+	images, err := staged.Map(data, staged.MapOptions{
+		Image: img.Name, Path: img.DockerfilePath(), Target: img.Target, Platform: t.Platform,
+		Args: img.Args, ImportArgs: importArgs,
+	})
+	if err != nil {
+		return errorf(err)
+	}
+	req, cleanup, err := b.prepare(ctx, calc, t, whole, imports)
+	if err != nil {
+		return errorf(err)
+	}
+	defer cleanup()
+
+	s := &stagedRun{
+		b: b, t: t, log: t.LogName(b.Plan, b.LogPretty), req: req,
+		last: map[string]*registry.StageDesc{},
+		labels: registry.StageLabels{
+			Project: b.Config.Meta.Project, Version: b.Version, Commit: b.Snapshot.Commit(),
+		},
+	}
+	for _, dep := range b.dependencyTasks(t) {
+		s.labels.Dependencies = append(s.labels.Dependencies, results[dep].desc.ID)
+	}
+	s.in = staged.Inputs{
+		Platform: t.Platform, CacheVersion: img.CacheVersion, DependencyArgs: depArgs, Context: req.ContextDir,
+		LastImageName: func(name string) (string, error) {
+			d, ok := s.last[name]
+			if !ok {
+				return "", fmt.Errorf("stage image %s is not built yet", name)
+			}
+			return d.Ref.Name(), nil
+		},
+	}
+	for _, si := range images {
+		done, err := s.image(ctx, si)
+		if err != nil {
+			return errorf(err)
+		}
+		r.staged = append(r.staged, done)
+		if si.Target {
+			final := done.stages[len(done.stages)-1]
+			r.desc, r.stage = final.desc, whole
+			for _, st := range done.stages {
+				r.buildTime += st.buildTime
+			}
+		}
+	}
+	return nil
+}
+
+// image looks up and builds the stages of one werf image of the Dockerfile.
+func (s *stagedRun) image(ctx context.Context, si *staged.Image) (stagedImage, error) {
+	out := stagedImage{name: si.Name, target: si.Target}
+	digest, baseRef, err := si.FromDigest(s.in)
+	if err != nil {
+		return out, err
+	}
+	labels := s.labels
+	if si.BaseImage != "" {
+		base := s.last[si.BaseImage]
+		baseRef, labels.ParentStage = base.Ref.Name(), base.ID.String()
+	}
+	from, err := s.stage(ctx, si, "FROM", digest, labels, func() (string, error) { return stepfile.From(baseRef).Dockerfile, nil })
+	if err != nil {
+		return out, err
+	}
+	out.stages = append(out.stages, from)
+	cfg, err := from.desc.Config(ctx)
+	if err != nil {
+		return out, err
+	}
+	in := s.in
+	in.BaseEnv = cfg.Config.Env
+	stored := []stepfile.Stored{{Name: from.desc.Ref.Name(), Cmd: cfg.Config.Cmd}}
+	platformArgs, err := dockerfile.PlatformArgs(s.t.Platform)
+	if err != nil {
+		return out, err
+	}
+	images := map[string]string{}
+	for name, d := range s.last {
+		images[name] = d.Ref.Name()
+	}
+	prev := from.desc
+	for i, step := range si.Steps {
+		digest, err := si.StepDigest(i, prev.ID.Digest, in)
+		if err != nil {
+			return out, err
+		}
+		labels := s.labels
+		labels.ParentStage, labels.BaseImageID = prev.ID.String(), prev.ConfigID.String()
+		done, err := s.stage(ctx, si, step.Name, digest, labels, func() (string, error) {
+			f, err := stepfile.Step(si, i, stepfile.Inputs{
+				Stored: stored, Images: images, BuildArgs: s.req.BuildArgs,
+				MetaArgs: si.MetaArgs, PlatformArgs: platformArgs, BaseEnv: in.BaseEnv,
+			})
+			return f.Dockerfile, err
+		})
+		if err != nil {
+			return out, err
+		}
+		out.stages = append(out.stages, done)
+		cfg, err := done.desc.Config(ctx)
+		if err != nil {
+			return out, err
+		}
+		stored = append(stored, stepfile.Stored{Name: done.desc.Ref.Name(), Cmd: cfg.Config.Cmd})
+		prev = done.desc
+	}
+	s.last[si.Name] = prev
+	return out, nil
+}
+
+// stage finds a stage by its digest or builds it from the Dockerfile that file
+// writes, and publishes it under the stage lock.
+func (s *stagedRun) stage(ctx context.Context, si *staged.Image, name, digest string, labels registry.StageLabels, file func() (string, error)) (stagedStage, error) {
+	st := stagedStage{name: name}
+	where := fmt.Sprintf("%s: %s %s", s.log, si.Name, name)
+	desc, err := s.b.Storage.Lookup(ctx, digest)
+	if err != nil {
+		return st, err
+	}
+	if desc != nil {
+		st.desc = desc
+		return st, nil
+	}
+	dockerfile, err := file()
+	if err != nil {
+		return st, err
+	}
+	start := time.Now()
+	fmt.Fprintf(s.b.Log, "%s: building stage %s\n", where, digest)
+	req := s.req
+	req.Dockerfile, req.Inline, req.Target = stepDockerfile, dockerfile, ""
+	built, err := s.b.Builder.Build(ctx, req)
+	if err != nil {
+		return st, fmt.Errorf("%s %s: %w", si.Name, name, err)
+	}
+	labels.ContentDigest = staged.ContentDigest(s.t.Platform, name, digest)
+	desc, published, err := s.b.Storage.Publish(ctx, digest, labels, built.Push)
+	if err != nil {
+		return st, err
+	}
+	st.desc, st.buildTime = desc, time.Since(start)
+	if published {
+		fmt.Fprintf(s.b.Log, "%s: published %s (%.2f seconds)\n", where, desc.Ref, st.buildTime.Seconds())
+	} else {
+		fmt.Fprintf(s.b.Log, "%s: another builder published %s first; using it\n", where, desc.Ref)
+	}
+	return st, nil
+}
