@@ -640,7 +640,7 @@ func stagedStages(ctx context.Context, si stagedImage) (out []ReportStage, rebui
 			DockerImageID: d.ConfigID.String(), DockerImageDigest: d.Manifest.Digest.String(),
 			CreatedAt: cfg.Created.Unix() * int64(time.Second), Size: size, SourceType: source,
 			BaseImagePulled: built && st.name == "FROM",
-			Rebuilt: built, BuildTime: fmt.Sprintf("%.2f", st.buildTime.Seconds()), Commit: cfg.Config.Labels[registry.LabelCommit],
+			Rebuilt:         built, BuildTime: fmt.Sprintf("%.2f", st.buildTime.Seconds()), Commit: cfg.Config.Labels[registry.LabelCommit],
 		})
 	}
 	return out, rebuilt, nil
