@@ -638,9 +638,9 @@ func stagedStages(ctx context.Context, si stagedImage) (out []ReportStage, rebui
 		out = append(out, ReportStage{
 			Name: st.name, DockerImageName: d.Ref.Name(), DockerTag: d.Ref.TagStr(),
 			DockerImageID: d.ConfigID.String(), DockerImageDigest: d.Manifest.Digest.String(),
-			CreatedAt: cfg.Created.Unix() * int64(time.Second), Size: size, SourceType: source,
-			BaseImagePulled: built && st.name == "FROM",
-			Rebuilt:         built, BuildTime: fmt.Sprintf("%.2f", st.buildTime.Seconds()), Commit: cfg.Config.Labels[registry.LabelCommit],
+			CreatedAt: cfg.Created.Unix() * int64(time.Second), Size: size,
+			SourceType: source, BaseImagePulled: built && st.name == "FROM", Rebuilt: built,
+			BuildTime: fmt.Sprintf("%.2f", st.buildTime.Seconds()), Commit: cfg.Config.Labels[registry.LabelCommit],
 		})
 	}
 	return out, rebuilt, nil
