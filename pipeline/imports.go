@@ -23,16 +23,16 @@ func (s StorageImports) ImportValues(ctx context.Context, image, platform string
 	if img == nil {
 		return stages.ImportValues{}, fmt.Errorf("image %q is not in werf.yaml", config.LogName(image))
 	}
-	stage, err := s.Calculator.Stage(ctx, img, platform, s)
+	digest, err := Digest(ctx, s.Config, s.Calculator, s.Storage, img, platform, s)
 	if err != nil {
 		return stages.ImportValues{}, err
 	}
-	desc, err := s.Storage.Lookup(ctx, stage.Digest)
+	desc, err := s.Storage.Lookup(ctx, digest)
 	if err != nil {
 		return stages.ImportValues{}, err
 	}
 	if desc == nil {
-		return stages.ImportValues{}, fmt.Errorf("its stage %s is not in %s yet: build it first", stage.Digest, s.Storage.Repo())
+		return stages.ImportValues{}, fmt.Errorf("its stage %s is not in %s yet: build it first", digest, s.Storage.Repo())
 	}
 	return desc.ImportValues(), nil
 }

@@ -2,9 +2,13 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
+	"github.com/dagwerf/dagwerf/config"
 	"github.com/dagwerf/dagwerf/pipeline/stepfile"
 	"github.com/dagwerf/dagwerf/stages"
 	"github.com/dagwerf/dagwerf/stages/dockerfile"
@@ -222,4 +226,102 @@ func (s *stagedRun) stage(ctx context.Context, si *staged.Image, name, digest st
 		fmt.Fprintf(s.b.Log, "%s: another builder published %s first; using it\n", where, desc.Ref)
 	}
 	return st, nil
+}
+
+// Digest addresses an image for a platform as a build does: by its
+// whole-Dockerfile stage, or for a staged image by its last stage. A staged
+// image's stage digests take its base image's env from its FROM stage, and the
+// names of the stages it is built from, so those must be in storage; nothing is
+// built.
+func Digest(ctx context.Context, cfg *config.Config, calc *stages.Calculator, storage *registry.Storage, img *config.Image, platform string, imports stages.ImportSource) (string, error) {
+	if !img.Staged {
+		stage, err := calc.Stage(ctx, img, platform, imports)
+		if err != nil {
+			return "", err
+		}
+		return stage.Digest, nil
+	}
+	errorf := func(err error) error { return fmt.Errorf("image %q (%s): %w", img.LogName(), platform, err) }
+	if storage == nil {
+		return "", errorf(errors.New("a staged image's digests take its base image's env from its FROM stage as stored: give the repository it is built into"))
+	}
+	data, err := cfg.ReadDockerfile(img)
+	if err != nil {
+		return "", errorf(err)
+	}
+	depArgs, importArgs := map[string]string{}, []string(nil)
+	for _, dep := range img.Dependencies {
+		if imports == nil {
+			return "", errorf(fmt.Errorf("it imports from image %q, which exists only once that image's stage is stored in a registry", config.LogName(dep.Image)))
+		}
+		values, err := imports.ImportValues(ctx, dep.Image, platform)
+		if err != nil {
+			return "", errorf(err)
+		}
+		for _, imp := range dep.Imports {
+			importArgs = append(importArgs, imp.TargetBuildArg)
+			depArgs[imp.TargetBuildArg] = values.Get(imp.Type)
+		}
+	}
+	images, err := staged.Map(data, staged.MapOptions{
+		Image: img.Name, Path: img.DockerfilePath(), Target: img.Target, Platform: platform,
+		Args: img.Args, ImportArgs: importArgs,
+	})
+	if err != nil {
+		return "", errorf(err)
+	}
+	bc, err := calc.Context(img)
+	if err != nil {
+		return "", errorf(err)
+	}
+	dir, err := os.MkdirTemp("", "dagwerf-context-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(dir)
+	if err := bc.Export(filepath.Join(dir, "context")); err != nil {
+		return "", errorf(err)
+	}
+	last := map[string]string{}
+	in := staged.Inputs{
+		Platform: platform, CacheVersion: img.CacheVersion, DependencyArgs: depArgs, Context: filepath.Join(dir, "context"),
+		LastImageName: func(name string) (string, error) { return last[name], nil },
+	}
+	stored := func(si *staged.Image, stage, digest string) (*registry.StageDesc, error) {
+		desc, err := storage.Lookup(ctx, digest)
+		if err == nil && desc == nil {
+			err = fmt.Errorf("%s %s: stage %s is not in %s yet: build the image first", si.Name, stage, digest, storage.Repo())
+		}
+		return desc, err
+	}
+	for _, si := range images {
+		digest, _, err := si.FromDigest(in)
+		if err != nil {
+			return "", errorf(err)
+		}
+		from, err := stored(si, "FROM", digest)
+		if err != nil {
+			return "", errorf(err)
+		}
+		cfg, err := from.Config(ctx)
+		if err != nil {
+			return "", errorf(err)
+		}
+		in := in
+		in.BaseEnv = cfg.Config.Env
+		for i := range si.Steps {
+			if digest, err = si.StepDigest(i, digest, in); err != nil {
+				return "", errorf(err)
+			}
+		}
+		if si.Target {
+			return digest, nil
+		}
+		desc, err := stored(si, "last stage", digest)
+		if err != nil {
+			return "", errorf(err)
+		}
+		last[si.Name] = desc.Ref.Name()
+	}
+	return "", errorf(errors.New("the Dockerfile has no target stage")) // Map always ends with the target
 }

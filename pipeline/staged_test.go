@@ -11,6 +11,7 @@ import (
 	"github.com/dagwerf/dagwerf/config"
 	"github.com/dagwerf/dagwerf/pipeline"
 	"github.com/dagwerf/dagwerf/source"
+	"github.com/dagwerf/dagwerf/stages"
 	"github.com/dagwerf/dagwerf/sync/registry"
 	"github.com/dagwerf/dagwerf/test/enginetest"
 	"github.com/dagwerf/dagwerf/test/gittest"
@@ -124,4 +125,34 @@ func TestStagedImage(t *testing.T) {
 	assert.Equal(t, []bool{false, false, false, false, true, true}, rebuilt)
 	assert.Equal(t, 2, builder.Builds())
 	assert.NotEqual(t, app.DockerTag, changed.Images["app"].DockerTag)
+}
+
+// Addressing a staged image without building it takes the stages it is built on
+// from storage, and says so when they are not there.
+func TestStagedDigest(t *testing.T) {
+	r := gittest.New(t)
+	r.CommitFiles(stagedProject)
+	reg := registrytest.New(t)
+	repo := reg.Host + "/staged"
+	snap, err := source.Open(r.Dir)
+	require.NoError(t, err)
+	cfg, err := config.Load(snap, config.Options{})
+	require.NoError(t, err)
+	calc := stages.NewCalculator(cfg, snap)
+	storage, err := registry.New("staged", repo)
+	require.NoError(t, err)
+	imports := pipeline.StorageImports{Config: cfg, Calculator: calc, Storage: storage}
+
+	_, err = pipeline.Digest(context.Background(), cfg, calc, storage, cfg.Image("app"), "linux/amd64", imports)
+	assert.ErrorContains(t, err, "is not in "+repo+" yet")
+	_, err = pipeline.Digest(context.Background(), cfg, calc, nil, cfg.Image("app"), "linux/amd64", nil)
+	assert.ErrorContains(t, err, "a staged image's digests take its base image's env from its FROM stage as stored")
+
+	report, _ := runStaged(t, r.Dir, repo)
+	storage, err = registry.New("staged", repo) // a new run: a fresh tag listing
+	require.NoError(t, err)
+	imports.Storage = storage
+	digest, err := pipeline.Digest(context.Background(), cfg, calc, storage, cfg.Image("app"), "linux/amd64", imports)
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(report.Images["app"].DockerTag, digest+"-"), "%s is %s", report.Images["app"].DockerTag, digest)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/dagwerf/dagwerf/config"
 	"github.com/dagwerf/dagwerf/pipeline"
 	"github.com/dagwerf/dagwerf/stages"
+	"github.com/dagwerf/dagwerf/sync/registry"
 )
 
 // Digest is one `dagwerf digest`: the stage digest of every selected image and
@@ -50,15 +51,17 @@ func (d Digest) Run(ctx context.Context) ([]DigestLine, error) {
 	}
 	calc := stages.NewCalculator(cfg, snap)
 	var imports stages.ImportSource
-	// Only images with dependencies read the storage, so the others need
-	// neither a registry nor the local store.
-	if !d.noStorage && slices.ContainsFunc(selected, func(img *config.Image) bool { return len(img.Dependencies) > 0 }) {
+	var storage *registry.Storage
+	// Only images with dependencies and staged images read the storage, so the
+	// others need neither a registry nor the local store.
+	if !d.noStorage && slices.ContainsFunc(selected, func(img *config.Image) bool { return len(img.Dependencies) > 0 || img.Staged }) {
 		st, err := d.Storage.Open(cfg, io.Discard)
 		if err != nil {
 			return nil, err
 		}
 		defer st.Close()
-		imports = pipeline.StorageImports{Config: cfg, Calculator: calc, Storage: st.Storage}
+		storage = st.Storage
+		imports = pipeline.StorageImports{Config: cfg, Calculator: calc, Storage: storage}
 	}
 	lines := []DigestLine{}
 	var failed []string
@@ -67,12 +70,12 @@ func (d Digest) Run(ctx context.Context) ([]DigestLine, error) {
 			continue
 		}
 		line := DigestLine{Image: t.Image.LogName(), Platform: t.Platform}
-		stage, err := calc.Stage(ctx, t.Image, t.Platform, imports)
+		digest, err := pipeline.Digest(ctx, cfg, calc, storage, t.Image, t.Platform, imports)
 		if err != nil {
 			line.Error = err.Error()
 			failed = append(failed, err.Error())
 		} else {
-			line.Digest = stage.Digest
+			line.Digest = digest
 		}
 		lines = append(lines, line)
 	}

@@ -10,6 +10,8 @@ import (
 
 	"dagger.io/dagger"
 	"github.com/stretchr/testify/require"
+
+	"github.com/dagwerf/dagwerf/pipeline"
 )
 
 // BenchmarkColdBuild is the example project built from an empty engine cache
@@ -101,4 +103,76 @@ func plainDagger(b *testing.B, w *world, repo string) {
 		{Name: "BASE_IMAGE", Value: first["base"]},
 		{Name: "TOOLS_IMAGE", Value: first["tools"]},
 	})
+}
+
+// BenchmarkStagedRebuild is the rebuild after a change to a file copied late in
+// a Dockerfile whose early instructions are slow (a two-second RUN stands for
+// installing packages), from an empty engine cache as on a fresh runner: staged,
+// only the instructions after the change run; whole, everything does.
+func BenchmarkStagedRebuild(b *testing.B) {
+	dir := b.TempDir()
+	writeFiles(b, dir, map[string]string{
+		"werf.yaml": `{{ $registry := env "BASE_REGISTRY" }}
+configVersion: 1
+project: rebuild
+---
+image: staged
+dockerfile: Dockerfile
+staged: true
+args: {BUSYBOX: {{ $registry }}/busybox:1.36}
+---
+image: whole
+dockerfile: Dockerfile
+args: {BUSYBOX: {{ $registry }}/busybox:1.36}
+`,
+		"werf-giterminism.yaml": "giterminismConfigVersion: 1\nconfig:\n  goTemplateRendering: {allowEnvVariables: [BASE_REGISTRY]}\n",
+		"Dockerfile": `ARG BUSYBOX
+FROM ${BUSYBOX}
+WORKDIR /app
+RUN sleep 2 && echo installed > /app/packages
+ENV MODE=production
+COPY late.txt ./late.txt
+RUN read -r l < late.txt; echo "$l" > built.txt
+CMD ["cat", "/app/built.txt"]
+`,
+		"late.txt": "0\n",
+	})
+	w := newWorld(b, dir)
+	w.platforms = w.platforms[:1]
+	ctx := context.Background()
+	prune := func() {
+		client, err := dagger.Connect(ctx)
+		require.NoError(b, err)
+		defer client.Close()
+		require.NoError(b, client.Engine().LocalCache().Prune(ctx))
+	}
+	only := func(image string) func(*pipeline.Build) {
+		return func(build *pipeline.Build) {
+			plan, err := pipeline.NewPlan(build.Config, pipeline.WithImages(image), pipeline.WithPlatforms(w.platforms...))
+			require.NoError(b, err)
+			build.Plan = plan
+		}
+	}
+	repo := w.reg.Host + "/rebuild"
+	_, _, err := w.run(repo, io.Discard, nil)
+	require.NoError(b, err)
+
+	change := 0
+	for _, image := range []string{"staged", "whole"} {
+		b.Run(image, func(b *testing.B) {
+			for range b.N {
+				b.StopTimer()
+				change++
+				w.repo.Write("late.txt", fmt.Sprintf("%d\n", change))
+				w.repo.Commit("change")
+				prune()
+				b.StartTimer()
+				report, _, err := w.run(repo, io.Discard, only(image))
+				require.NoError(b, err)
+				b.StopTimer()
+				require.True(b, report.Images[image].Rebuilt)
+				b.StartTimer()
+			}
+		})
+	}
 }
