@@ -13,6 +13,8 @@ require (
 	golang.org/x/sync v0.20.0 // indirect
 )
 
+require go.opentelemetry.io/otel/sdk v1.43.0
+
 require (
 	dagger.io/dagger v0.21.8 // indirect
 	dario.cat/mergo v1.0.1 // indirect
@@ -94,6 +96,7 @@ require (
 	go.opentelemetry.io/otel/sdk/metric v1.43.0 // indirect
 	go.opentelemetry.io/proto/otlp v1.9.0 // indirect
 	golang.org/x/crypto v0.48.0 // indirect
+	golang.org/x/mod v0.33.0 // indirect
 	golang.org/x/net v0.51.0 // indirect
 	golang.org/x/oauth2 v0.35.0 // indirect
 	golang.org/x/sys v0.42.0 // indirect
@@ -119,7 +122,14 @@ require (
 require (
 	github.com/dagger/otel-go v1.43.1-0.20260515012101-af7cd0684887
 	github.com/dagwerf/dagwerf v0.0.0
-	go.opentelemetry.io/otel/sdk v1.43.0
 )
 
 replace github.com/dagwerf/dagwerf => ../
+
+replace go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploggrpc => go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploggrpc v0.16.0
+
+replace go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp => go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp v0.16.0
+
+replace go.opentelemetry.io/otel/log => go.opentelemetry.io/otel/log v0.16.0
+
+replace go.opentelemetry.io/otel/sdk/log => go.opentelemetry.io/otel/sdk/log v0.16.0

@@ -115,6 +115,12 @@ func (m *Dagwerf) Build(
 	// When an image fails, finish the images that do not depend on it.
 	// +optional
 	keepGoing bool,
+	// Speak plain HTTP to the repositories' registries (the engine's pushes follow its own registry configuration).
+	// +optional
+	insecureRegistry bool,
+	// Accept any TLS certificate from the repositories' registries.
+	// +optional
+	skipTlsVerifyRegistry bool,
 	// Username for repo's registry.
 	// +optional
 	username string,
@@ -130,6 +136,7 @@ func (m *Dagwerf) Build(
 	mod.Repo, mod.FinalRepo, mod.CacheRepos, mod.SecondaryRepos = repo, finalRepo, cacheRepo, secondaryRepo
 	mod.Platforms, mod.CustomTags, mod.Images, mod.Env, mod.Dev = platform, addCustomTag, image, env, dev
 	mod.Synchronization, mod.ParallelTasksLimit, mod.KeepGoing = synchronization, parallelTasksLimit, keepGoing
+	mod.Insecure, mod.SkipTLSVerify = insecureRegistry, skipTlsVerifyRegistry
 	if parallelTasksLimit <= 0 {
 		mod.ParallelTasksLimit = -1 // no limit, as for the command line
 	}
@@ -197,6 +204,10 @@ func (m *Dagwerf) Digest(
 	env string,
 	// +optional
 	dev bool,
+	// +optional
+	insecureRegistry bool,
+	// +optional
+	skipTlsVerifyRegistry bool,
 ) (string, error) {
 	mod, work, err := m.module(ctx, source)
 	if err != nil {
@@ -204,6 +215,7 @@ func (m *Dagwerf) Digest(
 	}
 	defer os.RemoveAll(work)
 	mod.Repo, mod.Images, mod.Platforms, mod.Env, mod.Dev = repo, image, platform, env, dev
+	mod.Insecure, mod.SkipTLSVerify = insecureRegistry, skipTlsVerifyRegistry
 	return mod.DigestText(ctx, work)
 }
 

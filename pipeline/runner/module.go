@@ -28,6 +28,8 @@ type Module struct {
 	SecondaryRepos     []string
 	CustomTags         []string
 	Synchronization    string
+	Insecure           bool // plain HTTP to the repositories' registries (--insecure-registry)
+	SkipTLSVerify      bool // any TLS certificate from them (--skip-tls-verify-registry)
 	ParallelTasksLimit int
 	KeepGoing          bool
 	Credentials        []Credential // per registry, before the Docker config
@@ -67,6 +69,7 @@ func (m Module) storage(workDir string) (Storage, error) {
 	s := Storage{
 		Repo: m.Repo, FinalRepo: m.FinalRepo, CacheRepos: m.CacheRepos, SecondaryRepos: m.SecondaryRepos,
 		Credentials: m.Credentials, Synchronization: m.Synchronization,
+		Insecure: m.Insecure, SkipTLSVerify: m.SkipTLSVerify,
 		DockerConfig: filepath.Join(workDir, "docker"),
 	}
 	if err := os.MkdirAll(s.DockerConfig, 0o700); err != nil {

@@ -50,6 +50,7 @@ func TestModuleBuildArguments(t *testing.T) {
 		Repo:      "registry.example.com/shop", FinalRepo: "registry.example.com/release",
 		CacheRepos: []string{"cache.example.com/shop"}, SecondaryRepos: []string{"old.example.com/shop"},
 		CustomTags: []string{"%image%-main"}, Synchronization: "http://sync.example.com", KeepGoing: true,
+		Insecure: true, SkipTLSVerify: true,
 		Credentials: []runner.Credential{{Registry: "registry.example.com", Username: user, Password: password}},
 		Version:     "test",
 	}
@@ -64,6 +65,8 @@ func TestModuleBuildArguments(t *testing.T) {
 	assert.Equal(t, []string{"cache.example.com/shop"}, b.Storage.CacheRepos)
 	assert.Equal(t, []string{"old.example.com/shop"}, b.Storage.SecondaryRepos)
 	assert.Equal(t, "http://sync.example.com", b.Storage.Synchronization)
+	assert.True(t, b.Storage.Insecure)
+	assert.True(t, b.Storage.SkipTLSVerify)
 	assert.Equal(t, m.Credentials, b.Storage.Credentials)
 	assert.Equal(t, []string{"%image%-main"}, b.CustomTags)
 	assert.True(t, b.KeepGoing)
