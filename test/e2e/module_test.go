@@ -15,16 +15,18 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dagwerf/dagwerf/pipeline"
+	"github.com/dagwerf/dagwerf/sync/registry"
 )
 
 // `dagger call build` of the example builds what `dagwerf build` would: the
 // module builds and publishes first, then the command line's build finds every
 // stage under the same tags and builds nothing.
 //
-// The module's functions run in containers of the engine, which reach neither
-// the host's 127.0.0.1 nor a registry without TLS, so this test needs a registry
-// both the engine and its containers reach: DAGWERF_E2E_REPO (e.g.
-// ttl.sh/dagwerf-e2e-RUN), and the Go SDK's images (from Docker Hub).
+// The module's functions run in containers of the engine, which do not reach
+// the host's 127.0.0.1, so this test needs a registry both the engine and its
+// containers reach: DAGWERF_E2E_REPO (e.g. ttl.sh/dagwerf-e2e-RUN; with
+// DAGWERF_E2E_INSECURE set, one spoken to over plain HTTP, which the engine's
+// own configuration must allow too), and the Go SDK's images (from Docker Hub).
 func TestModuleBuildMatchesTheCommandLine(t *testing.T) {
 	base := os.Getenv("DAGWERF_E2E_REPO")
 	if base == "" {
@@ -43,10 +45,16 @@ func TestModuleBuildMatchesTheCommandLine(t *testing.T) {
 	repo := base + "/" + uuid.NewString()[:8]
 	reportPath := filepath.Join(t.TempDir(), "report.json")
 
-	call := exec.Command(cli, "call", "-m", module,
-		"with-env-variable", "--name=BASE_REGISTRY", "--value="+w.env["BASE_REGISTRY"],
-		"build", "--source="+w.repo.Dir, "--repo="+repo, "--platform="+strings.Join(w.platforms, ","),
-		"export", "--path="+reportPath)
+	args := []string{"call", "-m", module,
+		"with-env-variable", "--name=BASE_REGISTRY", "--value=" + w.env["BASE_REGISTRY"],
+		"build", "--source=" + w.repo.Dir, "--repo=" + repo, "--platform=" + strings.Join(w.platforms, ",")}
+	var opts []registry.Option
+	if os.Getenv("DAGWERF_E2E_INSECURE") != "" {
+		host, _, _ := strings.Cut(base, "/")
+		args = append(args, "--insecure-registry")
+		opts = append(opts, registry.WithInsecureRegistries(host))
+	}
+	call := exec.Command(cli, append(args, "export", "--path="+reportPath)...)
 	var out bytes.Buffer
 	call.Stdout, call.Stderr = &out, &out
 	require.NoError(t, call.Run(), "%s", out.String())
@@ -55,7 +63,7 @@ func TestModuleBuildMatchesTheCommandLine(t *testing.T) {
 	var fromModule pipeline.Report
 	require.NoError(t, json.Unmarshal(data, &fromModule))
 
-	fromCLI, eng := w.buildInto(repo, io.Discard)
+	fromCLI, eng := w.buildInto(repo, io.Discard, opts...)
 	builds, _ := eng.Calls()
 	assert.Zero(t, builds, "the module built and published everything")
 	require.Len(t, fromCLI.Images, len(fromModule.Images))
