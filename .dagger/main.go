@@ -76,9 +76,13 @@ func (m *Dagwerf) WithSecretVariable(name string, secret *dagger.Secret) *Dagwer
 // +cache="never"
 func (m *Dagwerf) Build(
 	ctx context.Context,
-	// The project: a git repository whose committed tree is built.
-	// +defaultPath="/"
+	// The project: a git repository whose committed tree is built; by default the
+	// repository dagger is called from.
+	// +optional
 	source *dagger.Directory,
+	// The directory of werf.yaml inside source.
+	// +optional
+	dir string,
 	// Repository of the stages, e.g. registry.example.com/app.
 	repo string,
 	// Repository final images are copied to.
@@ -128,7 +132,7 @@ func (m *Dagwerf) Build(
 	// +optional
 	password *dagger.Secret,
 ) (*dagger.File, error) {
-	mod, work, err := m.module(ctx, source)
+	mod, work, err := m.module(ctx, source, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -168,8 +172,10 @@ func (m *Dagwerf) Build(
 // Plan prints the build plan: the sets of images a build runs, in order.
 func (m *Dagwerf) Plan(
 	ctx context.Context,
-	// +defaultPath="/"
+	// +optional
 	source *dagger.Directory,
+	// +optional
+	dir string,
 	// +optional
 	image []string,
 	// +optional
@@ -179,7 +185,7 @@ func (m *Dagwerf) Plan(
 	// +optional
 	dev bool,
 ) (string, error) {
-	mod, work, err := m.module(ctx, source)
+	mod, work, err := m.module(ctx, source, dir)
 	if err != nil {
 		return "", err
 	}
@@ -192,8 +198,10 @@ func (m *Dagwerf) Plan(
 // it. Images that import from a dependency need repo, where its stage is.
 func (m *Dagwerf) Digest(
 	ctx context.Context,
-	// +defaultPath="/"
+	// +optional
 	source *dagger.Directory,
+	// +optional
+	dir string,
 	// +optional
 	repo string,
 	// +optional
@@ -209,7 +217,7 @@ func (m *Dagwerf) Digest(
 	// +optional
 	skipTlsVerifyRegistry bool,
 ) (string, error) {
-	mod, work, err := m.module(ctx, source)
+	mod, work, err := m.module(ctx, source, dir)
 	if err != nil {
 		return "", err
 	}
@@ -221,15 +229,20 @@ func (m *Dagwerf) Digest(
 
 // module exports source into a work directory of this function's container and
 // reads the secrets the with* functions gave.
-func (m *Dagwerf) module(ctx context.Context, source *dagger.Directory) (runner.Module, string, error) {
+func (m *Dagwerf) module(ctx context.Context, source *dagger.Directory, dir string) (runner.Module, string, error) {
 	work, err := os.MkdirTemp("", "dagwerf-")
 	if err != nil {
 		return runner.Module{}, "", err
 	}
-	mod := runner.Module{Source: filepath.Join(work, "source"), Version: version, Variables: map[string]string{}}
+	mod := runner.Module{Source: filepath.Join(work, "source"), Dir: dir, Version: version, Variables: map[string]string{}}
 	fail := func(err error) (runner.Module, string, error) {
 		os.RemoveAll(work)
 		return runner.Module{}, "", err
+	}
+	if source == nil {
+		// The caller's repository, not this module's: a contextual default path
+		// would name the module's own.
+		source = dag.CurrentWorkspace().Directory("/")
 	}
 	if _, err := source.Export(ctx, mod.Source); err != nil {
 		return fail(fmt.Errorf("export the source: %w", err))

@@ -16,6 +16,7 @@ import (
 // the command line's code is and where it is tested.
 type Module struct {
 	Source    string            // the exported source directory, with .git
+	Dir       string            // the project directory (werf.yaml's) inside Source; "" is Source
 	Env       string            // WERF_ENV
 	Dev       bool              // build the working tree of the source
 	Images    []string          // names or globs
@@ -47,9 +48,17 @@ func (m Module) project() (Project, error) {
 	if m.Source == "" {
 		return Project{}, errors.New("no source directory")
 	}
+	dir := m.Source
+	if m.Dir != "" {
+		rel := filepath.Clean(m.Dir)
+		if filepath.IsAbs(rel) || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return Project{}, fmt.Errorf("dir %s: must be a directory inside the source", m.Dir)
+		}
+		dir = filepath.Join(m.Source, rel)
+	}
 	vars := m.Variables
 	return Project{
-		Dir: m.Source, Env: m.Env, Dev: m.Dev,
+		Dir: dir, Env: m.Env, Dev: m.Dev,
 		LookupEnv: func(k string) (string, bool) { v, ok := vars[k]; return v, ok },
 	}, nil
 }

@@ -84,6 +84,11 @@ func TestModuleBuildArguments(t *testing.T) {
 	b, err = m.Build(work)
 	require.NoError(t, err)
 	assert.Equal(t, 2, b.Plan.Limit)
+
+	m.Dir = "services/app"
+	b, err = m.Build(work)
+	require.NoError(t, err)
+	assert.Equal(t, "/src/services/app", b.Project.Dir)
 }
 
 func TestModuleBuildRefusals(t *testing.T) {
@@ -94,6 +99,7 @@ func TestModuleBuildRefusals(t *testing.T) {
 	}{
 		{"no repo", runner.Module{Source: "/src"}, "repo is required in the Dagger module"},
 		{"no source", runner.Module{Repo: "r.example.com/x"}, "no source directory"},
+		{"a dir outside the source", runner.Module{Source: "/src", Repo: "r.example.com/x", Dir: "../elsewhere"}, "dir ../elsewhere: must be a directory inside the source"},
 		{"a Docker config that is not JSON", runner.Module{Source: "/src", Repo: "r.example.com/x", DockerConfigJSON: "auths: {}"}, "dockerConfig: not a Docker config.json"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
