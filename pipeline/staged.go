@@ -61,26 +61,7 @@ func (b *Build) runStaged(ctx context.Context, calc *stages.Calculator, t *Task,
 	if err != nil {
 		return err
 	}
-	data, err := b.Config.ReadDockerfile(img)
-	if err != nil {
-		return errorf(err)
-	}
-	depArgs := map[string]string{}
-	var importArgs []string
-	for _, dep := range img.Dependencies {
-		values, err := imports.ImportValues(ctx, dep.Image, t.Platform)
-		if err != nil {
-			return errorf(err)
-		}
-		for _, imp := range dep.Imports {
-			importArgs = append(importArgs, imp.TargetBuildArg)
-			depArgs[imp.TargetBuildArg] = values.Get(imp.Type)
-		}
-	}
-	images, err := staged.Map(data, staged.MapOptions{
-		Image: img.Name, Path: img.DockerfilePath(), Target: img.Target, Platform: t.Platform,
-		Args: img.Args, ImportArgs: importArgs,
-	})
+	images, depArgs, err := mapStaged(ctx, b.Config, img, t.Platform, imports)
 	if err != nil {
 		return errorf(err)
 	}
@@ -125,6 +106,35 @@ func (b *Build) runStaged(ctx context.Context, calc *stages.Calculator, t *Task,
 		}
 	}
 	return nil
+}
+
+// mapStaged reads a staged image's Dockerfile into its werf images and gathers
+// the values of its dependencies' imports, which every stage digest takes.
+func mapStaged(ctx context.Context, cfg *config.Config, img *config.Image, platform string, imports stages.ImportSource) ([]*staged.Image, map[string]string, error) {
+	data, err := cfg.ReadDockerfile(img)
+	if err != nil {
+		return nil, nil, err
+	}
+	depArgs := map[string]string{}
+	var importArgs []string
+	for _, dep := range img.Dependencies {
+		if imports == nil {
+			return nil, nil, fmt.Errorf("it imports from image %q, which exists only once that image's stage is stored in a registry", config.LogName(dep.Image))
+		}
+		values, err := imports.ImportValues(ctx, dep.Image, platform)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, imp := range dep.Imports {
+			importArgs = append(importArgs, imp.TargetBuildArg)
+			depArgs[imp.TargetBuildArg] = values.Get(imp.Type)
+		}
+	}
+	images, err := staged.Map(data, staged.MapOptions{
+		Image: img.Name, Path: img.DockerfilePath(), Target: img.Target, Platform: platform,
+		Args: img.Args, ImportArgs: importArgs,
+	})
+	return images, depArgs, err
 }
 
 // image looks up and builds the stages of one werf image of the Dockerfile.
@@ -245,28 +255,7 @@ func Digest(ctx context.Context, cfg *config.Config, calc *stages.Calculator, st
 	if storage == nil {
 		return "", errorf(errors.New("a staged image's digests take its base image's env from its FROM stage as stored: give the repository it is built into"))
 	}
-	data, err := cfg.ReadDockerfile(img)
-	if err != nil {
-		return "", errorf(err)
-	}
-	depArgs, importArgs := map[string]string{}, []string(nil)
-	for _, dep := range img.Dependencies {
-		if imports == nil {
-			return "", errorf(fmt.Errorf("it imports from image %q, which exists only once that image's stage is stored in a registry", config.LogName(dep.Image)))
-		}
-		values, err := imports.ImportValues(ctx, dep.Image, platform)
-		if err != nil {
-			return "", errorf(err)
-		}
-		for _, imp := range dep.Imports {
-			importArgs = append(importArgs, imp.TargetBuildArg)
-			depArgs[imp.TargetBuildArg] = values.Get(imp.Type)
-		}
-	}
-	images, err := staged.Map(data, staged.MapOptions{
-		Image: img.Name, Path: img.DockerfilePath(), Target: img.Target, Platform: platform,
-		Args: img.Args, ImportArgs: importArgs,
-	})
+	images, depArgs, err := mapStaged(ctx, cfg, img, platform, imports)
 	if err != nil {
 		return "", errorf(err)
 	}

@@ -7,9 +7,10 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
+
+	"github.com/dagwerf/dagwerf/stages/dockerfile"
 )
 
 // defaultPath is the PATH every step sees unless the base image sets one.
@@ -72,35 +73,12 @@ func resolveMetaArgs(metaArgs []*instructions.ArgCommand, o MapOptions, escape r
 			}
 		}
 	}
-	all, err := platformArgs(o.Platform)
+	all, err := dockerfile.PlatformArgs(o.Platform)
 	if err != nil {
 		return nil, err
 	}
 	maps.Copy(all, declared)
 	return all, nil
-}
-
-// platformArgs are BuildKit's automatic platform ARGs; the build platform is the
-// machine mapping the Dockerfile, as in werf.
-func platformArgs(target string) (map[string]string, error) {
-	build := platforms.DefaultSpec()
-	tp := build
-	if target != "" {
-		var err error
-		if tp, err = platforms.Parse(target); err != nil {
-			return nil, fmt.Errorf("unable to get platform args: target platform %q: %w", target, err)
-		}
-	}
-	return map[string]string{
-		"BUILDPLATFORM":  platforms.Format(build),
-		"BUILDOS":        build.OS,
-		"BUILDARCH":      build.Architecture,
-		"BUILDVARIANT":   build.Variant,
-		"TARGETPLATFORM": platforms.Format(tp),
-		"TARGETOS":       tp.OS,
-		"TARGETARCH":     tp.Architecture,
-		"TARGETVARIANT":  tp.Variant,
-	}, nil
 }
 
 // removeDependencyArgs drops the ARGs a dependency import fills: they stay

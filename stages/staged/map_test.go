@@ -131,7 +131,7 @@ func TestMapErrors(t *testing.T) {
 		{"FROM itself", "FROM x AS x\n", "", `Dockerfile:1: werf image "app": stage "x" needs itself`},
 		{"COPY from itself", "FROM a\nCOPY --from=0 /a /b\n", "", "stage #0 needs itself"},
 		{"cycle", "FROM b AS a\nFROM a AS b\nFROM b\n", "", "needs itself"},
-		{"bad platform", "FROM a\n", "", "unable to get platform args"},
+		{"bad platform", "FROM a\n", "", `target platform "linux/amd64/v1/x"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

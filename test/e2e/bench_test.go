@@ -22,13 +22,6 @@ import (
 // The difference is what dagwerf adds to a build that has everything to do.
 func BenchmarkColdBuild(b *testing.B) {
 	w := newWorld(b, filepath.Join("..", "example"))
-	ctx := context.Background()
-	prune := func() {
-		client, err := dagger.Connect(ctx)
-		require.NoError(b, err)
-		defer client.Close()
-		require.NoError(b, client.Engine().LocalCache().Prune(ctx))
-	}
 
 	// Every run of every iteration writes to a repository of its own.
 	runs := 0
@@ -40,7 +33,7 @@ func BenchmarkColdBuild(b *testing.B) {
 	b.Run("dagwerf", func(b *testing.B) {
 		for range b.N {
 			b.StopTimer()
-			prune()
+			pruneEngineCache(b)
 			b.StartTimer()
 			report, _ := w.buildInto(fresh("dagwerf"), io.Discard)
 			b.StopTimer()
@@ -53,7 +46,7 @@ func BenchmarkColdBuild(b *testing.B) {
 	b.Run("dagger", func(b *testing.B) {
 		for range b.N {
 			b.StopTimer()
-			prune()
+			pruneEngineCache(b)
 			b.StartTimer()
 			plainDagger(b, w, fresh("dagger"))
 		}
@@ -139,13 +132,6 @@ CMD ["cat", "/app/built.txt"]
 	})
 	w := newWorld(b, dir)
 	w.platforms = w.platforms[:1]
-	ctx := context.Background()
-	prune := func() {
-		client, err := dagger.Connect(ctx)
-		require.NoError(b, err)
-		defer client.Close()
-		require.NoError(b, client.Engine().LocalCache().Prune(ctx))
-	}
 	only := func(image string) func(*pipeline.Build) {
 		return func(build *pipeline.Build) {
 			plan, err := pipeline.NewPlan(build.Config, pipeline.WithImages(image), pipeline.WithPlatforms(w.platforms...))
@@ -165,7 +151,7 @@ CMD ["cat", "/app/built.txt"]
 				change++
 				w.repo.Write("late.txt", fmt.Sprintf("%d\n", change))
 				w.repo.Commit("change")
-				prune()
+				pruneEngineCache(b)
 				b.StartTimer()
 				report, _, err := w.run(repo, io.Discard, only(image))
 				require.NoError(b, err)
@@ -175,4 +161,15 @@ CMD ["cat", "/app/built.txt"]
 			}
 		})
 	}
+}
+
+// pruneEngineCache empties the engine's cache, so that what follows runs as on a
+// fresh runner.
+func pruneEngineCache(b *testing.B) {
+	b.Helper()
+	ctx := context.Background()
+	client, err := dagger.Connect(ctx)
+	require.NoError(b, err)
+	defer client.Close()
+	require.NoError(b, client.Engine().LocalCache().Prune(ctx))
 }
