@@ -45,7 +45,6 @@ type Build struct {
 
 // taskResult is what one image and platform came to.
 type taskResult struct {
-	stage     *stages.Stage
 	desc      *registry.StageDesc
 	buildTime time.Duration
 	staged    []stagedImage // a staged image's werf images, the target last
@@ -184,7 +183,7 @@ func (b *Build) summarize(results map[*Task]*taskResult, took time.Duration) {
 			copied++
 		}
 	}
-	fmt.Fprintf(b.Log, "Summary: %d stages: %d built, %d copied from a secondary repo, %d up to date (%.2f seconds)\n",
+	fmt.Fprintf(b.Log, "Summary: %d images and platforms: %d built, %d copied from a secondary repo, %d up to date (%.2f seconds)\n",
 		len(results), built, copied, len(results)-built-copied, took.Seconds())
 }
 
@@ -222,7 +221,6 @@ func (b *Build) runTask(ctx context.Context, calc *stages.Calculator, t *Task, r
 	if err != nil {
 		return err
 	}
-	r.stage = stage
 	desc, err := b.Storage.Lookup(ctx, stage.Digest)
 	if err != nil {
 		return errorf(err)
@@ -267,54 +265,46 @@ func (b *Build) runTask(ctx context.Context, calc *stages.Calculator, t *Task, r
 
 // build runs the engine over the context the digest hashed.
 func (b *Build) build(ctx context.Context, calc *stages.Calculator, t *Task, stage *stages.Stage, imports importResults) (Built, error) {
-	req, cleanup, err := b.prepare(ctx, calc, t, stage, imports)
+	req, err := b.request(ctx, calc, t, stage, imports)
+	if err != nil {
+		return nil, err
+	}
+	dir, cleanup, err := exportContext(calc, t.Image)
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
+	req.ContextDir = dir
 	return b.Builder.Build(ctx, req)
 }
 
-// prepare makes what a build of t takes: the context the digest hashed on disk
-// (removed by cleanup), the build args, secrets and SSH agent.
-func (b *Build) prepare(ctx context.Context, calc *stages.Calculator, t *Task, stage *stages.Stage, imports importResults) (req BuildRequest, cleanup func(), err error) {
-	cleanup = func() {}
+// request is what a build of t takes but its context: it refuses what the
+// engine cannot do and files COPY/ADD take (stage names them) with uncommitted
+// changes, and gathers the build args, secrets and SSH agent.
+func (b *Build) request(ctx context.Context, calc *stages.Calculator, t *Task, stage *stages.Stage, imports importResults) (BuildRequest, error) {
 	img := t.Image
 	if len(img.AddHost) > 0 {
-		return req, cleanup, errors.New("addHost is not supported: Dagger's Dockerfile builds take no extra hosts (remove addHost, or build this image with werf)")
+		return BuildRequest{}, errors.New("addHost is not supported: Dagger's Dockerfile builds take no extra hosts (remove addHost, or build this image with werf)")
 	}
 	if img.Network != "" && img.Network != "default" {
-		return req, cleanup, fmt.Errorf("network %q is not supported: Dagger's Dockerfile builds take no build-wide network mode (use RUN --network in the Dockerfile)", img.Network)
-	}
-	bc, err := calc.Context(img)
-	if err != nil {
-		return req, cleanup, err
+		return BuildRequest{}, fmt.Errorf("network %q is not supported: Dagger's Dockerfile builds take no build-wide network mode (use RUN --network in the Dockerfile)", img.Network)
 	}
 	if !b.Snapshot.Dev() && !b.Loose {
-		if err := b.checkCommitted(bc, stage); err != nil {
-			return req, cleanup, err
+		bc, err := calc.Context(img)
+		if err != nil {
+			return BuildRequest{}, err
 		}
-	}
-	dir, err := os.MkdirTemp("", "dagwerf-context-")
-	if err != nil {
-		return req, cleanup, err
-	}
-	cleanup = func() { os.RemoveAll(dir) }
-	fail := func(err error) (BuildRequest, func(), error) {
-		cleanup()
-		return BuildRequest{}, func() {}, err
-	}
-	contextDir := filepath.Join(dir, "context")
-	if err := bc.Export(contextDir); err != nil {
-		return fail(err)
+		if err := b.checkCommitted(bc, stage); err != nil {
+			return BuildRequest{}, err
+		}
 	}
 	secrets, err := b.secrets(img)
 	if err != nil {
-		return fail(err)
+		return BuildRequest{}, err
 	}
 	args, err := b.buildArgs(ctx, img, imports)
 	if err != nil {
-		return fail(err)
+		return BuildRequest{}, err
 	}
 	dockerfile := img.Dockerfile
 	if dockerfile == "" {
@@ -322,12 +312,32 @@ func (b *Build) prepare(ctx context.Context, calc *stages.Calculator, t *Task, s
 	}
 	ssh, err := sshSocket(img.SSH, b.LookupEnv)
 	if err != nil {
-		return fail(err)
+		return BuildRequest{}, err
 	}
 	return BuildRequest{
-		Image: img, Platform: t.Platform, ContextDir: contextDir, Dockerfile: dockerfile,
+		Image: img, Platform: t.Platform, Dockerfile: dockerfile,
 		Target: img.Target, BuildArgs: args, Secrets: secrets, SSH: ssh,
-	}, cleanup, nil
+	}, nil
+}
+
+// exportContext writes an image's build context, as its digests hash it, into
+// a temporary directory that cleanup removes.
+func exportContext(calc *stages.Calculator, img *config.Image) (dir string, cleanup func(), err error) {
+	bc, err := calc.Context(img)
+	if err != nil {
+		return "", nil, err
+	}
+	tmp, err := os.MkdirTemp("", "dagwerf-context-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup = func() { os.RemoveAll(tmp) }
+	dir = filepath.Join(tmp, "context")
+	if err := bc.Export(dir); err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	return dir, cleanup, nil
 }
 
 // checkCommitted refuses to build committed content that differs from what the
@@ -361,20 +371,37 @@ func (b *Build) worktree() (*source.Snapshot, error) {
 // buildArgs are werf.yaml's args and every import of every dependency, as werf
 // passes them.
 func (b *Build) buildArgs(ctx context.Context, img *config.Image, imports importResults) (map[string]string, error) {
-	args := make(map[string]string, len(img.Args))
-	for k, v := range img.Args {
-		args[k] = v
+	args, _, err := dependencyArgs(ctx, img, imports.task.Platform, imports)
+	if err != nil {
+		return nil, err
 	}
-	for _, dep := range img.Dependencies {
-		for _, imp := range dep.Imports {
-			v, err := imports.ImportValues(ctx, dep.Image, imports.task.Platform)
-			if err != nil {
-				return nil, err
-			}
-			args[imp.TargetBuildArg] = v.Get(imp.Type)
+	for k, v := range img.Args {
+		if _, imported := args[k]; !imported {
+			args[k] = v
 		}
 	}
 	return args, nil
+}
+
+// dependencyArgs are the values of every import of every dependency of img, by
+// the build arg each fills, and those build args in werf.yaml's order.
+func dependencyArgs(ctx context.Context, img *config.Image, platform string, imports stages.ImportSource) (map[string]string, []string, error) {
+	values := map[string]string{}
+	var keys []string
+	for _, dep := range img.Dependencies {
+		if imports == nil {
+			return nil, nil, fmt.Errorf("it imports from image %q, which exists only once that image's stage is stored in a registry", config.LogName(dep.Image))
+		}
+		v, err := imports.ImportValues(ctx, dep.Image, platform)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, imp := range dep.Imports {
+			keys = append(keys, imp.TargetBuildArg)
+			values[imp.TargetBuildArg] = v.Get(imp.Type)
+		}
+	}
+	return values, keys, nil
 }
 
 // secrets reads an image's build secrets.
@@ -533,45 +560,24 @@ func (b *Build) imagesInOrder() []*config.Image {
 // stageRecord reports one image and platform; its config gives the creation time
 // and commit.
 func (b *Build) stageRecord(ctx context.Context, t *Task, r *taskResult, multi bool) (ReportImage, error) {
-	d := r.desc
-	cfg, err := d.Config(ctx)
-	if err != nil {
-		return ReportImage{}, fmt.Errorf("image %q (%s): %w", t.Image.LogName(), t.Platform, err)
+	if n := len(r.staged); n > 0 {
+		rec, err := stagedRecord(ctx, r.staged[n-1], t.Platform)
+		rec.WerfImageName, rec.ConfigType, rec.Final = t.Image.Name, "staged", t.Image.Final
+		return rec, err
 	}
-	rebuilt := d.Origin == registry.OriginBuilt
 	source := ""
-	switch d.Origin {
+	switch r.desc.Origin {
 	case registry.OriginSecondary:
 		source = "secondary"
 	case registry.OriginBuilt:
 		source = "repo"
 	}
-	size, err := d.LayersSize()
+	stage, err := stageReport(ctx, r.desc, stageName(t.Platform, multi), source, r.buildTime)
 	if err != nil {
-		return ReportImage{}, err
+		return ReportImage{}, fmt.Errorf("image %q (%s): %w", t.Image.LogName(), t.Platform, err)
 	}
-	buildTime := fmt.Sprintf("%.2f", r.buildTime.Seconds())
-	commit := cfg.Config.Labels[registry.LabelCommit]
-	stage := ReportStage{
-		Name:            stageName(t.Platform, multi),
-		DockerImageName: d.Ref.Name(), DockerTag: d.Ref.TagStr(),
-		DockerImageID: d.ConfigID.String(), DockerImageDigest: d.Manifest.Digest.String(),
-		CreatedAt: cfg.Created.Unix() * int64(time.Second), Size: size, SourceType: source,
-		Rebuilt: rebuilt, BuildTime: buildTime, Commit: commit,
-	}
-	rec := ReportImage{
-		WerfImageName: t.Image.Name, ConfigType: "dockerfile",
-		DockerRepo: d.Ref.Context().String(), DockerTag: d.Ref.TagStr(),
-		DockerImageID: d.ConfigID.String(), DockerImageDigest: d.Manifest.Digest.String(), DockerImageName: d.Ref.Name(),
-		TargetPlatform: t.Platform, Rebuilt: rebuilt, Final: t.Image.Final, Size: size,
-		BuildTime: buildTime, Commit: commit, Stages: []ReportStage{stage},
-	}
-	if n := len(r.staged); n > 0 {
-		rec.ConfigType = "staged"
-		if rec.Stages, rec.Rebuilt, err = stagedStages(ctx, r.staged[n-1]); err != nil {
-			return ReportImage{}, err
-		}
-	}
+	rec := imageReport(r.desc, t.Platform, []ReportStage{stage})
+	rec.WerfImageName, rec.ConfigType, rec.Final = t.Image.Name, "dockerfile", t.Image.Final
 	return rec, nil
 }
 
@@ -585,20 +591,11 @@ func (b *Build) reportStageImages(ctx context.Context, report *Report, results m
 			if si.target {
 				continue
 			}
-			last := si.stages[len(si.stages)-1].desc
-			rec := ReportImage{
-				WerfImageName: si.name, ConfigType: "unknown",
-				DockerRepo: last.Ref.Context().String(), DockerTag: last.Ref.TagStr(),
-				DockerImageID: last.ConfigID.String(), DockerImageDigest: last.Manifest.Digest.String(), DockerImageName: last.Ref.Name(),
-				TargetPlatform: t.Platform,
-			}
-			var err error
-			if rec.Stages, rec.Rebuilt, err = stagedStages(ctx, si); err != nil {
+			rec, err := stagedRecord(ctx, si, t.Platform)
+			if err != nil {
 				return err
 			}
-			if rec.Size, err = last.LayersSize(); err != nil {
-				return err
-			}
+			rec.WerfImageName, rec.ConfigType = si.name, "unknown"
 			if report.ImagesByPlatform[si.name] == nil {
 				report.ImagesByPlatform[si.name] = map[string]ReportImage{}
 			}
@@ -611,58 +608,93 @@ func (b *Build) reportStageImages(ctx context.Context, report *Report, results m
 	return nil
 }
 
-// stagedStages reports every stage of a staged werf image: FROM, then each
-// instruction, with what this run did with it.
-func stagedStages(ctx context.Context, si stagedImage) (out []ReportStage, rebuilt bool, err error) {
+// stagedRecord reports a werf image of a staged Dockerfile by its last stage,
+// with every stage (FROM, then each instruction) and what this run did with it.
+func stagedRecord(ctx context.Context, si stagedImage, platform string) (ReportImage, error) {
+	var stages []ReportStage
 	for _, st := range si.stages {
-		d := st.desc
-		cfg, err := d.Config(ctx)
-		if err != nil {
-			return nil, false, err
-		}
-		size, err := d.LayersSize()
-		if err != nil {
-			return nil, false, err
-		}
 		source := ""
 		switch {
-		case d.Origin == registry.OriginSecondary:
+		case st.desc.Origin == registry.OriginSecondary:
 			source = "secondary"
-		case d.Origin == registry.OriginBuilt && st.name == "FROM":
+		case st.desc.Origin == registry.OriginBuilt && st.name == "FROM":
 			source = "registry"
-		case d.Origin == registry.OriginBuilt:
+		case st.desc.Origin == registry.OriginBuilt:
 			source = "repo"
 		}
-		built := d.Origin == registry.OriginBuilt
-		rebuilt = rebuilt || built
-		out = append(out, ReportStage{
-			Name: st.name, DockerImageName: d.Ref.Name(), DockerTag: d.Ref.TagStr(),
-			DockerImageID: d.ConfigID.String(), DockerImageDigest: d.Manifest.Digest.String(),
-			CreatedAt: cfg.Created.Unix() * int64(time.Second), Size: size,
-			SourceType: source, BaseImagePulled: built && st.name == "FROM", Rebuilt: built,
-			BuildTime: fmt.Sprintf("%.2f", st.buildTime.Seconds()), Commit: cfg.Config.Labels[registry.LabelCommit],
-		})
+		rs, err := stageReport(ctx, st.desc, st.name, source, st.buildTime)
+		if err != nil {
+			return ReportImage{}, err
+		}
+		rs.BaseImagePulled = rs.Rebuilt && st.name == "FROM"
+		stages = append(stages, rs)
 	}
-	return out, rebuilt, nil
+	return imageReport(si.stages[len(si.stages)-1].desc, platform, stages), nil
+}
+
+// stageReport is a stored stage as the report lists it.
+func stageReport(ctx context.Context, d *registry.StageDesc, name, source string, buildTime time.Duration) (ReportStage, error) {
+	cfg, err := d.Config(ctx)
+	if err != nil {
+		return ReportStage{}, err
+	}
+	size, err := d.LayersSize()
+	if err != nil {
+		return ReportStage{}, err
+	}
+	return ReportStage{
+		Name: name, DockerImageName: d.Ref.Name(), DockerTag: d.Ref.TagStr(),
+		DockerImageID: d.ConfigID.String(), DockerImageDigest: d.Manifest.Digest.String(),
+		CreatedAt: cfg.Created.Unix() * int64(time.Second), Size: size, SourceType: source,
+		Rebuilt: d.Origin == registry.OriginBuilt, BuildTime: fmt.Sprintf("%.2f", buildTime.Seconds()),
+		Commit: cfg.Config.Labels[registry.LabelCommit],
+	}, nil
+}
+
+// imageReport is an image as its last stage d describes it; Rebuilt when any of
+// its stages was, BuildTime the sum of theirs.
+func imageReport(d *registry.StageDesc, platform string, stages []ReportStage) ReportImage {
+	last := stages[len(stages)-1]
+	rec := ReportImage{
+		DockerRepo: d.Ref.Context().String(), DockerTag: last.DockerTag,
+		DockerImageID: last.DockerImageID, DockerImageDigest: last.DockerImageDigest, DockerImageName: last.DockerImageName,
+		TargetPlatform: platform, Size: last.Size, Commit: last.Commit, Stages: stages,
+	}
+	var times []string
+	for _, st := range stages {
+		rec.Rebuilt = rec.Rebuilt || st.Rebuilt
+		times = append(times, st.BuildTime)
+	}
+	rec.BuildTime = sumSeconds(times)
+	return rec
 }
 
 // multiPlatformRecord reports a multi-platform image by its manifest list, with
 // every platform's stage, as werf does.
 func multiPlatformRecord(img *config.Image, records []ReportImage, list *registry.ManifestListDesc) ReportImage {
 	rec := ReportImage{
-		WerfImageName: img.Name, ConfigType: "dockerfile",
+		WerfImageName: img.Name, ConfigType: records[0].ConfigType,
 		DockerRepo: list.Ref.Context().String(), DockerTag: list.Ref.TagStr(),
 		DockerImageID: list.Manifest.Digest.String(), DockerImageDigest: list.Manifest.Digest.String(), DockerImageName: list.Ref.Name(),
 		Final: img.Final, Stages: []ReportStage{},
 	}
-	var total float64
+	var times []string
 	for _, r := range records {
 		rec.Rebuilt = rec.Rebuilt || r.Rebuilt
-		var secs float64
-		fmt.Sscanf(r.BuildTime, "%f", &secs)
-		total += secs
+		times = append(times, r.BuildTime)
 		rec.Stages = append(rec.Stages, r.Stages...)
 	}
-	rec.BuildTime = fmt.Sprintf("%.2f", total)
+	rec.BuildTime = sumSeconds(times)
 	return rec
+}
+
+// sumSeconds adds up report build times ("1.25").
+func sumSeconds(times []string) string {
+	var total float64
+	for _, t := range times {
+		var secs float64
+		fmt.Sscanf(t, "%f", &secs)
+		total += secs
+	}
+	return fmt.Sprintf("%.2f", total)
 }

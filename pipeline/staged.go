@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/dagwerf/dagwerf/config"
@@ -36,13 +34,35 @@ type stagedImage struct {
 
 // stagedRun is the state of one staged image and platform while it is built.
 type stagedRun struct {
-	b      *Build
-	t      *Task
-	log    string // the task's name in the log
-	req    BuildRequest
-	in     staged.Inputs
-	last   map[string]*registry.StageDesc // each werf image's last stage, by name
-	labels registry.StageLabels
+	b          *Build
+	t          *Task
+	log        string // the task's name in the log
+	calc       *stages.Calculator
+	imports    importResults
+	contextDir string
+	in         staged.Inputs
+	last       map[string]*registry.StageDesc // each werf image's last stage, by name
+	labels     registry.StageLabels
+
+	req    BuildRequest // made at the first stage to build, as nothing else needs it
+	reqErr error
+	made   bool
+}
+
+// request is what building a stage takes, made once and only when a stage is
+// missing: a run that finds every stage reads no secret and checks no file.
+func (s *stagedRun) request(ctx context.Context) (BuildRequest, error) {
+	if !s.made {
+		s.made = true
+		// The whole-Dockerfile stage names the files COPY/ADD take, for the check
+		// that they are committed.
+		whole, err := s.calc.Stage(ctx, s.t.Image, s.t.Platform, s.imports)
+		if err == nil {
+			s.req, err = s.b.request(ctx, s.calc, s.t, whole, s.imports)
+		}
+		s.req.ContextDir, s.reqErr = s.contextDir, err
+	}
+	return s.req, s.reqErr
 }
 
 // runStaged builds a staged image (werf.yaml `staged: true`): every stage of its
@@ -55,24 +75,19 @@ func (b *Build) runStaged(ctx context.Context, calc *stages.Calculator, t *Task,
 	img := t.Image
 	errorf := func(err error) error { return fmt.Errorf("image %q (%s): %w", img.LogName(), t.Platform, err) }
 	imports := importResults{build: b, task: t, results: results}
-	// The whole-Dockerfile stage names the files COPY/ADD take, for the check
-	// that they are committed.
-	whole, err := calc.Stage(ctx, img, t.Platform, imports)
-	if err != nil {
-		return err
-	}
 	images, depArgs, err := mapStaged(ctx, b.Config, img, t.Platform, imports)
 	if err != nil {
 		return errorf(err)
 	}
-	req, cleanup, err := b.prepare(ctx, calc, t, whole, imports)
+	// The digests hash the files COPY, ADD and RUN bind mounts take from here.
+	contextDir, cleanup, err := exportContext(calc, img)
 	if err != nil {
 		return errorf(err)
 	}
 	defer cleanup()
 
 	s := &stagedRun{
-		b: b, t: t, log: t.LogName(b.Plan, b.LogPretty), req: req,
+		b: b, t: t, log: t.LogName(b.Plan, b.LogPretty), calc: calc, imports: imports, contextDir: contextDir,
 		last: map[string]*registry.StageDesc{},
 		labels: registry.StageLabels{
 			Project: b.Config.Meta.Project, Version: b.Version, Commit: b.Snapshot.Commit(),
@@ -82,7 +97,7 @@ func (b *Build) runStaged(ctx context.Context, calc *stages.Calculator, t *Task,
 		s.labels.Dependencies = append(s.labels.Dependencies, results[dep].desc.ID)
 	}
 	s.in = staged.Inputs{
-		Platform: t.Platform, CacheVersion: img.CacheVersion, DependencyArgs: depArgs, Context: req.ContextDir,
+		Platform: t.Platform, CacheVersion: img.CacheVersion, DependencyArgs: depArgs, Context: contextDir,
 		LastImageName: func(name string) (string, error) {
 			d, ok := s.last[name]
 			if !ok {
@@ -99,7 +114,7 @@ func (b *Build) runStaged(ctx context.Context, calc *stages.Calculator, t *Task,
 		r.staged = append(r.staged, done)
 		if si.Target {
 			final := done.stages[len(done.stages)-1]
-			r.desc, r.stage = final.desc, whole
+			r.desc = final.desc
 			for _, st := range done.stages {
 				r.buildTime += st.buildTime
 			}
@@ -115,20 +130,9 @@ func mapStaged(ctx context.Context, cfg *config.Config, img *config.Image, platf
 	if err != nil {
 		return nil, nil, err
 	}
-	depArgs := map[string]string{}
-	var importArgs []string
-	for _, dep := range img.Dependencies {
-		if imports == nil {
-			return nil, nil, fmt.Errorf("it imports from image %q, which exists only once that image's stage is stored in a registry", config.LogName(dep.Image))
-		}
-		values, err := imports.ImportValues(ctx, dep.Image, platform)
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, imp := range dep.Imports {
-			importArgs = append(importArgs, imp.TargetBuildArg)
-			depArgs[imp.TargetBuildArg] = values.Get(imp.Type)
-		}
+	depArgs, importArgs, err := dependencyArgs(ctx, img, platform, imports)
+	if err != nil {
+		return nil, nil, err
 	}
 	images, err := staged.Map(data, staged.MapOptions{
 		Image: img.Name, Path: img.DockerfilePath(), Target: img.Target, Platform: platform,
@@ -178,8 +182,12 @@ func (s *stagedRun) image(ctx context.Context, si *staged.Image) (stagedImage, e
 		labels := s.labels
 		labels.ParentStage, labels.BaseImageID = prev.ID.String(), prev.ConfigID.String()
 		done, err := s.stage(ctx, si, step.Name, digest, labels, func() (string, error) {
+			req, err := s.request(ctx)
+			if err != nil {
+				return "", err
+			}
 			f, err := stepfile.Step(si, i, stepfile.Inputs{
-				Stored: stored, Images: images, BuildArgs: s.req.BuildArgs,
+				Stored: stored, Images: images, BuildArgs: req.BuildArgs,
 				MetaArgs: si.MetaArgs, PlatformArgs: platformArgs, BaseEnv: in.BaseEnv,
 			})
 			return f.Dockerfile, err
@@ -218,7 +226,10 @@ func (s *stagedRun) stage(ctx context.Context, si *staged.Image, name, digest st
 	}
 	start := time.Now()
 	fmt.Fprintf(s.b.Log, "%s: building stage %s\n", where, digest)
-	req := s.req
+	req, err := s.request(ctx)
+	if err != nil {
+		return st, err
+	}
 	req.Dockerfile, req.Inline, req.Target = stepDockerfile, dockerfile, ""
 	built, err := s.b.Builder.Build(ctx, req)
 	if err != nil {
@@ -259,21 +270,14 @@ func Digest(ctx context.Context, cfg *config.Config, calc *stages.Calculator, st
 	if err != nil {
 		return "", errorf(err)
 	}
-	bc, err := calc.Context(img)
+	contextDir, cleanup, err := exportContext(calc, img)
 	if err != nil {
 		return "", errorf(err)
 	}
-	dir, err := os.MkdirTemp("", "dagwerf-context-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(dir)
-	if err := bc.Export(filepath.Join(dir, "context")); err != nil {
-		return "", errorf(err)
-	}
+	defer cleanup()
 	last := map[string]string{}
 	in := staged.Inputs{
-		Platform: platform, CacheVersion: img.CacheVersion, DependencyArgs: depArgs, Context: filepath.Join(dir, "context"),
+		Platform: platform, CacheVersion: img.CacheVersion, DependencyArgs: depArgs, Context: contextDir,
 		LastImageName: func(name string) (string, error) { return last[name], nil },
 	}
 	stored := func(si *staged.Image, stage, digest string) (*registry.StageDesc, error) {

@@ -62,7 +62,7 @@ func TestCommandLineWithTheLocalStore(t *testing.T) {
 		assert.Equal(t, first.Images[img].DockerTag, rec.DockerTag, img)
 	}
 	assert.NotContains(t, out2, "building")
-	assert.Contains(t, out2, fmt.Sprintf("Summary: %[1]d stages: 0 built, 0 copied from a secondary repo, %[1]d up to date", 4*len(w.platforms)))
+	assert.Contains(t, out2, fmt.Sprintf("Summary: %[1]d images and platforms: 0 built, 0 copied from a secondary repo, %[1]d up to date", 4*len(w.platforms)))
 
 	digests := run("digest", platforms)
 	lines := 0
