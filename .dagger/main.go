@@ -141,13 +141,10 @@ func (m *Dagwerf) Build(
 	mod.Platforms, mod.CustomTags, mod.Images, mod.Env, mod.Dev = platform, addCustomTag, image, env, dev
 	mod.Synchronization, mod.ParallelTasksLimit, mod.KeepGoing = synchronization, parallelTasksLimit, keepGoing
 	mod.Insecure, mod.SkipTLSVerify = insecureRegistry, skipTlsVerifyRegistry
-	if parallelTasksLimit <= 0 {
-		mod.ParallelTasksLimit = -1 // no limit, as for the command line
+	if (username == "") != (password == nil) {
+		return nil, fmt.Errorf("credentials for %s: give both username and password", repo)
 	}
 	if password != nil {
-		if username == "" {
-			return nil, fmt.Errorf("password given without username for %s", repo)
-		}
 		secret, err := password.Plaintext(ctx)
 		if err != nil {
 			return nil, err
@@ -184,13 +181,17 @@ func (m *Dagwerf) Plan(
 	env string,
 	// +optional
 	dev bool,
+	// At most this many images at once; 0 or less is no limit.
+	// +optional
+	// +default=5
+	parallelTasksLimit int,
 ) (string, error) {
 	mod, work, err := m.module(ctx, source, dir)
 	if err != nil {
 		return "", err
 	}
 	defer os.RemoveAll(work)
-	mod.Images, mod.Platforms, mod.Env, mod.Dev = image, platform, env, dev
+	mod.Images, mod.Platforms, mod.Env, mod.Dev, mod.ParallelTasksLimit = image, platform, env, dev, parallelTasksLimit
 	return mod.PlanText()
 }
 

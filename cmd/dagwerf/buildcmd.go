@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os"
-
 	"github.com/spf13/cobra"
 
 	"github.com/dagwerf/dagwerf/pipeline"
@@ -29,11 +27,11 @@ the engine must then reach the host's 127.0.0.1 (an engine on the host does).`,
 	}
 	project := addProjectFlags(cmd.Flags(), env)
 	plan := addPlanFlags(cmd.Flags(), env)
-	storage := addStorageFlags(cmd.Flags(), env, os.Environ(), true)
+	storage := addStorageFlags(cmd.Flags(), env, true)
 	b := &runner.Build{}
 	var saveReport, verbose bool
 	var reportPath string
-	env.prefixListFlag(cmd.Flags(), &b.CustomTags, "add-custom-tag", "WERF_ADD_CUSTOM_TAG", os.Environ(), "also tag each selected final image: %image%, %image_slug%, %image_safe_slug%, %image_content_based_tag% (repeatable; $WERF_ADD_CUSTOM_TAG_*)")
+	env.prefixListFlag(cmd.Flags(), &b.CustomTags, "add-custom-tag", "WERF_ADD_CUSTOM_TAG", "also tag each selected final image: %image%, %image_slug%, %image_safe_slug%, %image_content_based_tag% (repeatable; $WERF_ADD_CUSTOM_TAG_*)")
 	env.boolFlag(cmd.Flags(), &saveReport, "save-build-report", "", "WERF_SAVE_BUILD_REPORT", false, "write the build report ($WERF_SAVE_BUILD_REPORT)")
 	env.stringFlag(cmd.Flags(), &reportPath, "build-report-path", "WERF_BUILD_REPORT_PATH", pipeline.DefaultReportPath, "where: .json or .env, by its extension ($WERF_BUILD_REPORT_PATH)")
 	env.boolFlag(cmd.Flags(), &b.KeepGoing, "keep-going", "", "DAGWERF_KEEP_GOING", false, "when an image fails, finish every image that does not depend on it instead of cancelling the build ($DAGWERF_KEEP_GOING)")

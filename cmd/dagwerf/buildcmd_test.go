@@ -83,7 +83,6 @@ func TestBuildCommandWithEverythingInTheRegistry(t *testing.T) {
 // them between runs.
 func TestBuildCommandLocalStore(t *testing.T) {
 	home := t.TempDir()
-	t.Setenv("DAGWERF_HOME", home)
 	r := gittest.New(t)
 	r.CommitFiles(buildProject)
 	store, err := localstore.Open(filepath.Join(home, "stages", "shop"))
@@ -91,7 +90,7 @@ func TestBuildCommandLocalStore(t *testing.T) {
 	want := enginetest.Prefill(t, r.Dir, store.Addr()+"/shop")
 	require.NoError(t, store.Close())
 
-	stdout, stderr, code := dagwerf(t, nil, "build", "--dir", r.Dir)
+	stdout, stderr, code := dagwerf(t, map[string]string{"DAGWERF_HOME": home}, "build", "--dir", r.Dir)
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "image app: "+want.Images["app"].DockerImageName+" (up to date)")
 	assert.NotContains(t, stderr, "Warning")

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -115,7 +114,7 @@ func jobDockerConfig(from string) (dockerconfig.Dir, error) {
 	case err != nil:
 		return dockerconfig.Dir{}, fmt.Errorf("copy the Docker config: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(path, filepath.Base(src.File())), data, 0o600); err != nil {
+	if err := os.WriteFile(dst.File(), data, 0o600); err != nil {
 		return dockerconfig.Dir{}, fmt.Errorf("copy the Docker config: %w", err)
 	}
 	return dst, nil

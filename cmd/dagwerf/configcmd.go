@@ -65,14 +65,15 @@ func newConfigListCommand(env *environment) *cobra.Command {
 		Args:  cobra.NoArgs,
 	}
 	project := addProjectFlags(cmd.Flags(), env)
-	finalOnly := cmd.Flags().Bool("final-images-only", false, "list final images only")
+	var finalOnly bool
+	env.boolFlag(cmd.Flags(), &finalOnly, "final-images-only", "", "WERF_FINAL_IMAGES_ONLY", false, "list final images only ($WERF_FINAL_IMAGES_ONLY)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		_, cfg, err := project.Load()
 		if err != nil {
 			return err
 		}
 		for _, img := range cfg.Images {
-			if img.Final || !*finalOnly {
+			if img.Final || !finalOnly {
 				fmt.Fprintln(cmd.OutOrStdout(), img.LogName())
 			}
 		}

@@ -75,7 +75,7 @@ later builds against that host need no flag; other hosts are not affected.`,
 			return err
 		}
 		opts := []dockerconfig.Option{dockerconfig.WithInsecure(insecure), dockerconfig.WithUserAgent("dagwerf/" + version)}
-		hosts, err := runner.InsecureHosts()
+		hosts, err := runner.InsecureHosts(env.home())
 		switch {
 		case err == nil:
 			opts = append(opts, dockerconfig.WithInsecureHosts(hosts))

@@ -1,27 +1,18 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/spf13/pflag"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/dagwerf/dagwerf/config"
-	"github.com/dagwerf/dagwerf/sync/registry"
 	"github.com/dagwerf/dagwerf/sync/registry/dockerconfig"
 	"github.com/dagwerf/dagwerf/test/enginetest"
 	"github.com/dagwerf/dagwerf/test/gittest"
@@ -32,25 +23,6 @@ const (
 	crUser     = "ci"
 	crPassword = "s3cret-Pa55"
 )
-
-// dagwerfIn runs one command line in-process with the given environment and stdin.
-func dagwerfIn(t *testing.T, env map[string]string, stdin string, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	root := newRootCommand(func(k string) (string, bool) {
-		v, ok := env[k]
-		return v, ok
-	})
-	root.SetArgs(args)
-	root.SetIn(strings.NewReader(stdin))
-	root.SetOut(&out)
-	root.SetErr(&errOut)
-	if err := root.ExecuteContext(context.Background()); err != nil {
-		fmt.Fprintf(&errOut, "Error: %s\n", err)
-		return out.String(), errOut.String(), 1
-	}
-	return out.String(), errOut.String(), 0
-}
 
 // configAuths reads the auths of the config.json in dir; nil when there is none.
 func configAuths(t *testing.T, dir string) map[string]map[string]string {
@@ -72,7 +44,6 @@ func authOf(user, password string) string {
 }
 
 func TestCRLoginAndLogout(t *testing.T) {
-	t.Setenv("DAGWERF_HOME", t.TempDir())
 	for _, front := range []struct {
 		name string
 		auth registrytest.Option
@@ -117,7 +88,6 @@ func TestCRLoginNewConfigIsPrivate(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("no Unix file modes")
 	}
-	t.Setenv("DAGWERF_HOME", t.TempDir())
 	reg := registrytest.New(t, registrytest.WithBasicAuth(crUser, crPassword))
 	dir := filepath.Join(t.TempDir(), "new")
 	_, stderr, code := dagwerfIn(t, nil, crPassword, "cr", "login", "-u", crUser, "--password-stdin", "--docker-config", dir, reg.Host)
@@ -128,7 +98,6 @@ func TestCRLoginNewConfigIsPrivate(t *testing.T) {
 }
 
 func TestCRLoginPasswordSources(t *testing.T) {
-	t.Setenv("DAGWERF_HOME", t.TempDir())
 	reg := registrytest.New(t, registrytest.WithBasicAuth(crUser, crPassword))
 	tests := []struct {
 		name    string
@@ -178,7 +147,6 @@ func TestCRLoginPasswordSources(t *testing.T) {
 
 // --docker-config > WERF_DOCKER_CONFIG > DOCKER_CONFIG, as for werf.
 func TestCRLoginDockerConfigPrecedence(t *testing.T) {
-	t.Setenv("DAGWERF_HOME", t.TempDir())
 	reg := registrytest.New(t, registrytest.WithBasicAuth(crUser, crPassword))
 	tests := []struct {
 		name string
@@ -219,9 +187,8 @@ func TestCRLoginDockerConfigPrecedence(t *testing.T) {
 
 func TestCRLoginRemembersAnInsecureRegistry(t *testing.T) {
 	home := t.TempDir()
-	t.Setenv("DAGWERF_HOME", home)
 	reg := registrytest.New(t, registrytest.WithBasicAuth(crUser, crPassword))
-	env := map[string]string{"DOCKER_CONFIG": t.TempDir()}
+	env := map[string]string{"DOCKER_CONFIG": t.TempDir(), "DAGWERF_HOME": home}
 
 	_, _, code := dagwerfIn(t, env, "wrong", "cr", "login", "-u", crUser, "--password-stdin", "--insecure-registry", reg.Host)
 	require.Equal(t, 1, code)
@@ -235,81 +202,9 @@ func TestCRLoginRemembersAnInsecureRegistry(t *testing.T) {
 	assert.Equal(t, []string{reg.Host}, hosts)
 }
 
-// plainHTTP stands for plain-HTTP registries on any host: https fails as it does
-// against such a registry, http reaches the test registry.
-type plainHTTP struct {
-	target string
-	mu     sync.Mutex
-	seen   []string
-}
-
-func (p *plainHTTP) RoundTrip(req *http.Request) (*http.Response, error) {
-	p.mu.Lock()
-	p.seen = append(p.seen, req.URL.Scheme+"://"+req.URL.Host)
-	p.mu.Unlock()
-	if req.URL.Scheme == "https" {
-		return nil, errors.New("http: server gave HTTP response to HTTPS client")
-	}
-	out := req.Clone(req.Context())
-	out.URL.Host, out.Host = p.target, p.target
-	return http.DefaultTransport.RoundTrip(out)
-}
-
-func (p *plainHTTP) saw(prefix string) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, s := range p.seen {
-		if s == prefix {
-			return true
-		}
-	}
-	return false
-}
-
-// A host remembered as insecure is spoken to over plain HTTP by builds without
-// the flag; no other host is.
-func TestStorageUsesRememberedInsecureHostsOnly(t *testing.T) {
-	home := t.TempDir()
-	t.Setenv("DAGWERF_HOME", home)
-	require.NoError(t, dockerconfig.NewInsecureHosts(filepath.Join(home, dockerconfig.InsecureHostsFile)).Add("insecure.test:5000"))
-	reg := registrytest.New(t)
-
-	tests := []struct {
-		name string
-		args []string
-		host string
-		ok   bool
-	}{
-		{name: "the remembered host", args: []string{"--repo", "insecure.test:5000/shop"}, host: "insecure.test:5000", ok: true},
-		{name: "another port of it", args: []string{"--repo", "insecure.test:5001/shop"}, host: "insecure.test:5001"},
-		{name: "another host", args: []string{"--repo", "other.test:5000/shop"}, host: "other.test:5000"},
-		{name: "another host with the flag", args: []string{"--repo", "other.test:5000/shop", "--insecure-registry"}, host: "other.test:5000", ok: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
-			f := addStorageFlags(fs, &environment{lookup: func(string) (string, bool) { return "", false }}, nil, true)
-			require.NoError(t, fs.Parse(append(tt.args, "--docker-config", t.TempDir(), "--synchronization", ":local")))
-			tr := &plainHTTP{target: reg.Host}
-			st, err := f.Open(&config.Config{Meta: config.Meta{Project: "shop"}}, io.Discard, registry.WithTransport(tr))
-			require.NoError(t, err)
-			defer st.Close()
-			_, err = st.Tags(context.Background(), true)
-			if tt.ok {
-				require.NoError(t, err)
-				assert.True(t, tr.saw("http://"+tt.host))
-			} else {
-				require.ErrorContains(t, err, "server gave HTTP response to HTTPS client")
-				assert.False(t, tr.saw("http://"+tt.host), "never plain HTTP to a host nobody marked")
-			}
-		})
-	}
-}
-
 // A build takes its credentials from the Docker config of --docker-config (or
 // WERF_DOCKER_CONFIG), and a refusal says which credentials were tried.
 func TestBuildWithCredentialsFromTheDockerConfig(t *testing.T) {
-	t.Setenv("DAGWERF_HOME", t.TempDir())
 	r := gittest.New(t)
 	r.CommitFiles(buildProject)
 	reg := registrytest.New(t)

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os"
-
 	"github.com/spf13/cobra"
 
 	"github.com/dagwerf/dagwerf/pipeline/runner"
@@ -22,11 +20,12 @@ the dependency up where build stores it (--repo, or the local store without it)
 and says so, exiting with an error, when it is not there yet.`,
 	}
 	project := addProjectFlags(cmd.Flags(), env)
-	flags := addPlanFlags(cmd.Flags(), env)
-	storage := addStorageFlags(cmd.Flags(), env, os.Environ(), false)
+	selection := runner.DefaultPlan
+	addSelectionFlags(cmd.Flags(), env, &selection)
+	storage := addStorageFlags(cmd.Flags(), env, false)
 	asJSON := cmd.Flags().Bool("json", false, "print a JSON array of {image, platform, digest} (or error)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		lines, err := runner.Digest{Project: *project, Plan: flags.Plan, Storage: *storage, Images: args}.Run(cmd.Context())
+		lines, err := runner.Digest{Project: *project, Plan: selection, Storage: *storage, Images: args}.Run(cmd.Context())
 		if lines == nil {
 			return err
 		}

@@ -18,13 +18,35 @@ const envAnnotation = "dagwerf/env"
 // the flag runs, so that a typo in CI settings fails loudly instead of being
 // ignored, and does not trouble commands that do not read it.
 type environment struct {
-	lookup func(string) (string, bool)
-	errs   map[string]error // by variable
+	vars map[string]string
+	errs map[string]error // by variable
+}
+
+// newEnvironment reads environ, "KEY=VALUE" entries as os.Environ gives them.
+func newEnvironment(environ []string) *environment {
+	e := &environment{vars: make(map[string]string, len(environ))}
+	for _, kv := range environ {
+		k, v, _ := strings.Cut(kv, "=")
+		e.vars[k] = v
+	}
+	return e
+}
+
+func (e *environment) lookup(name string) (string, bool) {
+	v, ok := e.vars[name]
+	return v, ok
 }
 
 func (e *environment) value(name string) (string, bool) {
 	v, ok := e.lookup(name)
 	return v, ok && v != ""
+}
+
+// home is dagwerf's home directory: $DAGWERF_HOME, else "" for the default
+// (~/.dagwerf).
+func (e *environment) home() string {
+	h, _ := e.value("DAGWERF_HOME")
+	return h
 }
 
 func (e *environment) fail(name string, err error) {
@@ -95,14 +117,13 @@ func (e *environment) listFlag(fs *pflag.FlagSet, p *[]string, name string, vari
 // prefixListFlag takes its default from the variable and every variable that
 // starts with it and "_" (werf's WERF_CACHE_REPO_1, WERF_CACHE_REPO_EU, ...), in
 // name order.
-func (e *environment) prefixListFlag(fs *pflag.FlagSet, p *[]string, name, variable string, environ []string, usage string) {
+func (e *environment) prefixListFlag(fs *pflag.FlagSet, p *[]string, name, variable string, usage string) {
 	var def []string
 	if v, ok := e.value(variable); ok {
 		def = append(def, v)
 	}
 	var names []string
-	for _, kv := range environ {
-		k, _, _ := strings.Cut(kv, "=")
+	for k := range e.vars {
 		if strings.HasPrefix(k, variable+"_") {
 			names = append(names, k)
 		}

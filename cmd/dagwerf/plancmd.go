@@ -14,13 +14,19 @@ type planFlags struct {
 }
 
 func addPlanFlags(fs *pflag.FlagSet, env *environment) *planFlags {
-	f := &planFlags{}
-	env.listFlag(fs, &f.Platforms, "platform", []string{"WERF_PLATFORM", "DOCKER_DEFAULT_PLATFORM"}, "build every image for these platforms (os/arch[/variant], repeatable or comma-separated), overriding werf.yaml (default $WERF_PLATFORM or $DOCKER_DEFAULT_PLATFORM)")
+	f := &planFlags{Plan: runner.DefaultPlan}
+	addSelectionFlags(fs, env, &f.Plan)
 	env.boolFlag(fs, &f.Parallel, "parallel", "p", "WERF_PARALLEL", runner.DefaultPlan.Parallel, "build the images of a set concurrently ($WERF_PARALLEL)")
 	env.intFlag(fs, &f.Limit, "parallel-tasks-limit", "WERF_PARALLEL_TASKS_LIMIT", runner.DefaultPlan.Limit, "at most this many images at once; 0 or less is no limit ($WERF_PARALLEL_TASKS_LIMIT)")
-	env.boolFlag(fs, &f.FinalOnly, "final-images-only", "", "WERF_FINAL_IMAGES_ONLY", false, "leave out non-final images that no selected image depends on ($WERF_FINAL_IMAGES_ONLY)")
 	env.boolFlag(fs, &f.pretty, "log-pretty", "", "WERF_LOG_PRETTY", true, "decorate image names in logs ($WERF_LOG_PRETTY)")
 	return f
+}
+
+// addSelectionFlags defines the flags that choose which images and platforms a
+// command covers: all that `digest` takes of a plan.
+func addSelectionFlags(fs *pflag.FlagSet, env *environment, p *runner.Plan) {
+	env.listFlag(fs, &p.Platforms, "platform", []string{"WERF_PLATFORM", "DOCKER_DEFAULT_PLATFORM"}, "build every image for these platforms (os/arch[/variant], repeatable or comma-separated), overriding werf.yaml (default $WERF_PLATFORM or $DOCKER_DEFAULT_PLATFORM)")
+	env.boolFlag(fs, &p.FinalOnly, "final-images-only", "", "WERF_FINAL_IMAGES_ONLY", false, "leave out non-final images that no selected image depends on ($WERF_FINAL_IMAGES_ONLY)")
 }
 
 func newPlanCommand(env *environment) *cobra.Command {

@@ -7,8 +7,8 @@ import (
 // version is set at release time with -ldflags "-X main.version=…".
 var version = "dev"
 
-func newRootCommand(lookupEnv func(string) (string, bool)) *cobra.Command {
-	env := &environment{lookup: lookupEnv}
+func newRootCommand(environ []string) *cobra.Command {
+	env := newEnvironment(environ)
 	root := &cobra.Command{
 		Use:   "dagwerf",
 		Short: "Build the images of a werf.yaml on the Dagger engine",

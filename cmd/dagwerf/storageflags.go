@@ -8,14 +8,14 @@ import (
 
 // addStorageFlags defines the flags that say where stages are kept and how
 // builders agree; withFinal adds --final-repo, which only a build writes to.
-func addStorageFlags(fs *pflag.FlagSet, env *environment, environ []string, withFinal bool) *runner.Storage {
-	s := &runner.Storage{}
+func addStorageFlags(fs *pflag.FlagSet, env *environment, withFinal bool) *runner.Storage {
+	s := &runner.Storage{Home: env.home()}
 	env.stringFlag(fs, &s.Repo, "repo", "WERF_REPO", "", "repository of the stages, e.g. registry.example.com/app ($WERF_REPO); without it, a local store under $DAGWERF_HOME/stages (default ~/.dagwerf/stages) that the engine must reach on 127.0.0.1")
 	if withFinal {
 		env.stringFlag(fs, &s.FinalRepo, "final-repo", "WERF_FINAL_REPO", "", "repository that final images are copied to, under the same tags ($WERF_FINAL_REPO)")
 	}
-	env.prefixListFlag(fs, &s.CacheRepos, "cache-repo", "WERF_CACHE_REPO", environ, "repository read before --repo and filled after builds, e.g. near the runners; repeatable ($WERF_CACHE_REPO, $WERF_CACHE_REPO_*)")
-	env.prefixListFlag(fs, &s.SecondaryRepos, "secondary-repo", "WERF_SECONDARY_REPO", environ, "read-only repository whose stages are copied into --repo when found there; repeatable ($WERF_SECONDARY_REPO, $WERF_SECONDARY_REPO_*)")
+	env.prefixListFlag(fs, &s.CacheRepos, "cache-repo", "WERF_CACHE_REPO", "repository read before --repo and filled after builds, e.g. near the runners; repeatable ($WERF_CACHE_REPO, $WERF_CACHE_REPO_*)")
+	env.prefixListFlag(fs, &s.SecondaryRepos, "secondary-repo", "WERF_SECONDARY_REPO", "read-only repository whose stages are copied into --repo when found there; repeatable ($WERF_SECONDARY_REPO, $WERF_SECONDARY_REPO_*)")
 	env.boolFlag(fs, &s.Insecure, "insecure-registry", "", "WERF_INSECURE_REGISTRY", false, "speak plain HTTP to the registries of --repo and the other repositories ($WERF_INSECURE_REGISTRY)")
 	env.boolFlag(fs, &s.SkipTLSVerify, "skip-tls-verify-registry", "", "WERF_SKIP_TLS_VERIFY_REGISTRY", false, "accept any TLS certificate from those registries ($WERF_SKIP_TLS_VERIFY_REGISTRY)")
 	addDockerConfigFlag(fs, env, &s.DockerConfig)

@@ -20,7 +20,7 @@ func TestSynchronizationCommand(t *testing.T) {
 	var stderr strings.Builder
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"synchronization", "--host", "127.0.0.1", "--port", "0"}, outW, &stderr, func(string) (string, bool) { return "", false })
+		done <- run(ctx, []string{"synchronization", "--host", "127.0.0.1", "--port", "0"}, strings.NewReader(""), outW, &stderr, nil)
 		outW.Close()
 	}()
 	line, err := bufio.NewReader(outR).ReadString('\n')

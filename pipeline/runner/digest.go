@@ -41,14 +41,11 @@ func (d Digest) Run(ctx context.Context) ([]DigestLine, error) {
 	if err != nil {
 		return nil, err
 	}
-	selected, err := pipeline.SelectImages(cfg, d.Images, d.Plan.FinalOnly)
-	if err != nil {
-		return nil, err
-	}
 	plan, err := d.Plan.Make(cfg, d.Images)
 	if err != nil {
 		return nil, err
 	}
+	selected := plan.Selected
 	calc := stages.NewCalculator(cfg, snap)
 	var imports stages.ImportSource
 	var storage *registry.Storage

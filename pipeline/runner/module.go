@@ -31,7 +31,7 @@ type Module struct {
 	Synchronization    string
 	Insecure           bool // plain HTTP to the repositories' registries (--insecure-registry)
 	SkipTLSVerify      bool // any TLS certificate from them (--skip-tls-verify-registry)
-	ParallelTasksLimit int
+	ParallelTasksLimit int // at most this many images at once; 0 or less is no limit
 	KeepGoing          bool
 	Credentials        []Credential // per registry, before the Docker config
 	DockerConfigJSON   string       // a Docker config.json; "" is none
@@ -65,10 +65,7 @@ func (m Module) project() (Project, error) {
 
 func (m Module) plan() Plan {
 	p := DefaultPlan
-	p.Platforms = m.Platforms
-	if m.ParallelTasksLimit != 0 {
-		p.Limit = m.ParallelTasksLimit
-	}
+	p.Platforms, p.Limit = m.Platforms, m.ParallelTasksLimit
 	return p
 }
 

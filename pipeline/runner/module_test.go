@@ -46,7 +46,7 @@ func TestModuleBuildArguments(t *testing.T) {
 	work := t.TempDir()
 	m := runner.Module{
 		Source: "/src", Env: "production", Images: []string{"app"}, Platforms: []string{"linux/arm64"},
-		Variables: map[string]string{"GREETING": "hi"},
+		Variables: map[string]string{"GREETING": "hi"}, ParallelTasksLimit: 5,
 		Repo:      "registry.example.com/shop", FinalRepo: "registry.example.com/release",
 		CacheRepos: []string{"cache.example.com/shop"}, SecondaryRepos: []string{"old.example.com/shop"},
 		CustomTags: []string{"%image%-main"}, Synchronization: "http://sync.example.com", KeepGoing: true,
@@ -59,7 +59,7 @@ func TestModuleBuildArguments(t *testing.T) {
 	assert.Equal(t, "/src", b.Project.Dir)
 	assert.Equal(t, "production", b.Project.Env)
 	assert.Equal(t, []string{"app"}, b.Images)
-	assert.Equal(t, runner.Plan{Platforms: []string{"linux/arm64"}, Parallel: true, Limit: 5}, b.Plan, "werf's default limit")
+	assert.Equal(t, runner.Plan{Platforms: []string{"linux/arm64"}, Parallel: true, Limit: 5}, b.Plan)
 	assert.Equal(t, "registry.example.com/shop", b.Storage.Repo)
 	assert.Equal(t, "registry.example.com/release", b.Storage.FinalRepo)
 	assert.Equal(t, []string{"cache.example.com/shop"}, b.Storage.CacheRepos)

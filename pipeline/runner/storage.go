@@ -26,6 +26,15 @@ type Storage struct {
 	DockerConfig    string // the Docker config directory; "" is ~/.docker
 	Credentials     []Credential
 	Synchronization string // "" is :local
+	Home            string // dagwerf's home: the local store, :local locks, remembered hosts; "" is $DAGWERF_HOME or ~/.dagwerf
+}
+
+// home is dagwerf's home directory for s.
+func (s Storage) home() (string, error) {
+	if s.Home != "" {
+		return s.Home, nil
+	}
+	return locks.DefaultHomeDir()
 }
 
 // Credential is a username and password for one registry, before the Docker
@@ -59,7 +68,7 @@ func (s Storage) Open(cfg *config.Config, warn io.Writer, opts ...registry.Optio
 		if s.FinalRepo != "" || len(s.CacheRepos) > 0 || len(s.SecondaryRepos) > 0 {
 			return nil, ErrNeedsRepo
 		}
-		home, err := locks.DefaultHomeDir()
+		home, err := s.home()
 		if err != nil {
 			return nil, err
 		}
@@ -98,7 +107,7 @@ func (s Storage) Open(cfg *config.Config, warn io.Writer, opts ...registry.Optio
 	// Plain HTTP: every host with --insecure-registry, else those a login marked.
 	insecure := hosts
 	if !s.Insecure {
-		remembered, err := rememberedInsecure(hosts)
+		remembered, err := s.rememberedInsecure(hosts)
 		if err != nil {
 			return nil, err
 		}
@@ -121,9 +130,13 @@ func (s Storage) Open(cfg *config.Config, warn io.Writer, opts ...registry.Optio
 		}
 	}
 	var storage *registry.Storage
-	locker, err := locks.New(addr, locks.WithClientID(func(ctx context.Context) (string, error) {
+	lockOpts := []locks.Option{locks.WithClientID(func(ctx context.Context) (string, error) {
 		return locks.ClientID(ctx, addr.URL, project, storage)
-	}))
+	})}
+	if s.Home != "" {
+		lockOpts = append(lockOpts, locks.WithHomeDir(s.Home))
+	}
+	locker, err := locks.New(addr, lockOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -140,19 +153,19 @@ func (s Storage) Open(cfg *config.Config, warn io.Writer, opts ...registry.Optio
 }
 
 // InsecureHosts is the list of hosts 'cr login --insecure-registry' marked, in
-// dagwerf's home directory.
-func InsecureHosts() (dockerconfig.InsecureHosts, error) {
-	home, err := locks.DefaultHomeDir()
+// dagwerf's home directory (home; "" is $DAGWERF_HOME or ~/.dagwerf).
+func InsecureHosts(home string) (dockerconfig.InsecureHosts, error) {
+	h, err := Storage{Home: home}.home()
 	if err != nil {
 		return dockerconfig.InsecureHosts{}, err
 	}
-	return dockerconfig.NewInsecureHosts(filepath.Join(home, dockerconfig.InsecureHostsFile)), nil
+	return dockerconfig.NewInsecureHosts(filepath.Join(h, dockerconfig.InsecureHostsFile)), nil
 }
 
 // rememberedInsecure are those of hosts that a login marked as plain HTTP.
 // Without a home directory nothing was remembered.
-func rememberedInsecure(hosts []string) ([]string, error) {
-	h, err := InsecureHosts()
+func (s Storage) rememberedInsecure(hosts []string) ([]string, error) {
+	h, err := InsecureHosts(s.Home)
 	if err != nil {
 		return nil, nil
 	}
