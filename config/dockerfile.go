@@ -11,14 +11,16 @@ import (
 // DefaultDockerfile is read when an image's dockerfile is empty.
 const DefaultDockerfile = "Dockerfile"
 
-// DockerfilePath is the image's Dockerfile, relative to the project directory.
-func (i *Image) DockerfilePath() string {
-	name := i.Dockerfile
-	if name == "" {
-		name = DefaultDockerfile
+// DockerfileName is the image's Dockerfile, relative to its context.
+func (i *Image) DockerfileName() string {
+	if i.Dockerfile == "" {
+		return DefaultDockerfile
 	}
-	return path.Join(i.Context, name)
+	return i.Dockerfile
 }
+
+// DockerfilePath is the image's Dockerfile, relative to the project directory.
+func (i *Image) DockerfilePath() string { return path.Join(i.Context, i.DockerfileName()) }
 
 // ReadDockerfile reads an image's Dockerfile the way the configuration is read:
 // from the commit, or from disk where config.dockerfile.allowUncommitted allows.

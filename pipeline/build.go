@@ -205,6 +205,9 @@ func (b *Build) dependencyTasks(t *Task) []*Task {
 func (b *Build) runTask(ctx context.Context, calc *stages.Calculator, t *Task, r *taskResult, results map[*Task]*taskResult) error {
 	name := t.LogName(b.Plan, b.LogPretty)
 	errorf := func(err error) error { return fmt.Errorf("image %q (%s): %w", t.Image.LogName(), t.Platform, err) }
+	if err := unsupported(t.Image); err != nil {
+		return errorf(err)
+	}
 	if t.Image.Staged {
 		if err := b.runStaged(ctx, calc, t, r, results); err != nil {
 			return err
@@ -263,6 +266,19 @@ func (b *Build) runTask(ctx context.Context, calc *stages.Calculator, t *Task, r
 	return nil
 }
 
+// errImageSpec: werf builds imageSpec as a stage of its own, with a digest of
+// its own, which dagwerf does not make yet; an image without it would be
+// published under the tag werf gives the image with it.
+var errImageSpec = errors.New("imageSpec is not supported yet: remove it from werf.yaml (and build.imageSpec), or build this image with werf")
+
+// unsupported says why an image cannot be addressed or built, if it cannot.
+func unsupported(img *config.Image) error {
+	if img.ImageSpec != nil {
+		return errImageSpec
+	}
+	return nil
+}
+
 // build runs the engine over the context the digest hashed.
 func (b *Build) build(ctx context.Context, calc *stages.Calculator, t *Task, stage *stages.Stage, imports importResults) (Built, error) {
 	req, err := b.request(ctx, calc, t, stage, imports)
@@ -306,16 +322,12 @@ func (b *Build) request(ctx context.Context, calc *stages.Calculator, t *Task, s
 	if err != nil {
 		return BuildRequest{}, err
 	}
-	dockerfile := img.Dockerfile
-	if dockerfile == "" {
-		dockerfile = config.DefaultDockerfile
-	}
 	ssh, err := sshSocket(img.SSH, b.LookupEnv)
 	if err != nil {
 		return BuildRequest{}, err
 	}
 	return BuildRequest{
-		Image: img, Platform: t.Platform, Dockerfile: dockerfile,
+		Image: img, Platform: t.Platform, Dockerfile: img.DockerfileName(),
 		Target: img.Target, BuildArgs: args, Secrets: secrets, SSH: ssh,
 	}, nil
 }

@@ -235,7 +235,7 @@ func (s *stagedRun) stage(ctx context.Context, si *staged.Image, name, digest st
 	if err != nil {
 		return st, fmt.Errorf("%s %s: %w", si.Name, name, err)
 	}
-	labels.ContentDigest = staged.ContentDigest(s.t.Platform, name, digest)
+	labels.ContentDigest = stages.StageContentDigest(s.t.Platform, name, digest)
 	desc, published, err := s.b.Storage.Publish(ctx, digest, labels, built.Push)
 	if err != nil {
 		return st, err
@@ -255,6 +255,9 @@ func (s *stagedRun) stage(ctx context.Context, si *staged.Image, name, digest st
 // names of the stages it is built from, so those must be in storage; nothing is
 // built.
 func Digest(ctx context.Context, cfg *config.Config, calc *stages.Calculator, storage *registry.Storage, img *config.Image, platform string, imports stages.ImportSource) (string, error) {
+	if err := unsupported(img); err != nil {
+		return "", fmt.Errorf("image %q (%s): %w", img.LogName(), platform, err)
+	}
 	if !img.Staged {
 		stage, err := calc.Stage(ctx, img, platform, imports)
 		if err != nil {

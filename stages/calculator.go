@@ -3,12 +3,12 @@ package stages
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/dagwerf/dagwerf/config"
 	"github.com/dagwerf/dagwerf/source"
 	"github.com/dagwerf/dagwerf/stages/buildcontext"
 	"github.com/dagwerf/dagwerf/stages/dockerfile"
+	"github.com/dagwerf/dagwerf/stages/internal/once"
 )
 
 // Stage is an image's stage for one platform, addressed by its content.
@@ -26,8 +26,8 @@ type Calculator struct {
 	cfg  *config.Config
 	snap *source.Snapshot
 
-	dockerfiles once[string, *dockerfile.Dockerfile]
-	contexts    once[*config.Image, *buildcontext.Context]
+	dockerfiles once.Map[string, *dockerfile.Dockerfile]
+	contexts    once.Map[*config.Image, *buildcontext.Context]
 }
 
 // NewCalculator computes digests for cfg's images over the files of snap.
@@ -60,7 +60,7 @@ func (c *Calculator) Stage(ctx context.Context, img *config.Image, platform stri
 		Import:       importValue,
 		AddHost:      img.AddHost,
 		CacheVersion: img.CacheVersion,
-		Checksum: func(s []string, _ int) (string, error) {
+		Checksum: func(s []string) (string, error) {
 			sources = append(sources, s...)
 			return bc.Checksum(s)
 		},
@@ -103,7 +103,7 @@ func (c *Calculator) imports(ctx context.Context, img *config.Image, platform st
 
 func (c *Calculator) dockerfile(img *config.Image) (*dockerfile.Dockerfile, error) {
 	p := img.DockerfilePath()
-	return c.dockerfiles.get(p, func() (*dockerfile.Dockerfile, error) {
+	return c.dockerfiles.Get(p, func() (*dockerfile.Dockerfile, error) {
 		data, err := c.cfg.ReadDockerfile(img)
 		if err != nil {
 			return nil, err
@@ -116,46 +116,15 @@ func (c *Calculator) dockerfile(img *config.Image) (*dockerfile.Dockerfile, erro
 func (c *Calculator) Context(img *config.Image) (*buildcontext.Context, error) { return c.context(img) }
 
 func (c *Calculator) context(img *config.Image) (*buildcontext.Context, error) {
-	return c.contexts.get(img, func() (*buildcontext.Context, error) {
+	return c.contexts.Get(img, func() (*buildcontext.Context, error) {
 		opts := []buildcontext.Option{buildcontext.WithAddFiles(img.ContextAddFiles...)}
 		file, data, err := c.cfg.ReadDockerignore(img)
 		if err != nil {
 			return nil, err
 		}
 		if file != "" {
-			dockerfileInContext := img.Dockerfile
-			if dockerfileInContext == "" {
-				dockerfileInContext = config.DefaultDockerfile
-			}
-			opts = append(opts, buildcontext.WithDockerignore(file, data, dockerfileInContext))
+			opts = append(opts, buildcontext.WithDockerignore(file, data, img.DockerfileName()))
 		}
 		return buildcontext.New(c.snap, img.Context, opts...)
 	})
-}
-
-// once computes a value per key a single time, however many goroutines ask.
-type once[K comparable, V any] struct {
-	mu      sync.Mutex
-	results map[K]*onceResult[V]
-}
-
-type onceResult[V any] struct {
-	once  sync.Once
-	value V
-	err   error
-}
-
-func (o *once[K, V]) get(key K, compute func() (V, error)) (V, error) {
-	o.mu.Lock()
-	if o.results == nil {
-		o.results = map[K]*onceResult[V]{}
-	}
-	r, ok := o.results[key]
-	if !ok {
-		r = &onceResult[V]{}
-		o.results[key] = r
-	}
-	o.mu.Unlock()
-	r.once.Do(func() { r.value, r.err = compute() })
-	return r.value, r.err
 }

@@ -189,7 +189,7 @@ func TestStageErrors(t *testing.T) {
 		{
 			name:  "unknown target",
 			files: map[string]string{"werf.yaml": "configVersion: 1\nproject: p\n---\nimage: app\ndockerfile: Dockerfile\ntarget: prod\n", "Dockerfile": "FROM alpine AS build\n"},
-			err:   `image "app" (linux/amd64): Dockerfile: target "prod" is not a stage of the Dockerfile (stages: build)`,
+			err:   `image "app" (linux/amd64): Dockerfile: target "prod" is not a stage of the Dockerfile (its named stages: build)`,
 		},
 	}
 	for _, tt := range tests {

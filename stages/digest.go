@@ -38,27 +38,34 @@ func Sha256(parts ...string) string { return hashParts(sha256Sum, parts) }
 // Sha3 is werf's util.Sha3_224Hash: hex SHA3-224 of the parts joined with ":::".
 func Sha3(parts ...string) string { return hashParts(sha3Sum, parts) }
 
-// stageDigest hashes one stage's inputs as werf does: the platform unless it is
-// linux/amd64, the format version, the stage name and what the stage depends on.
-func stageDigest(platform, stage string, rest ...string) string {
+// StageDigest hashes one stage's inputs as werf's calculateDigest does: the
+// platform unless it is linux/amd64, the format version, the stage name, then
+// what the stage depends on.
+func StageDigest(platform, name string, rest ...string) string {
 	var args []string
 	if platform != "" && platform != defaultPlatform {
 		args = append(args, platform)
 	}
-	args = append(args, BuildCacheVersion, stage)
+	args = append(args, BuildCacheVersion, name)
 	return Sha3(append(args, rest...)...)
+}
+
+// StageContentDigest is the werf-stage-content-digest label of a freshly built
+// stage: the stage hashed once more as its own "<name>-content" stage.
+func StageContentDigest(platform, stageName, digest string) string {
+	return StageDigest(platform, stageName+"-content", "", digest, "")
 }
 
 // DockerfileDigest is the digest of a non-staged Dockerfile image's stage, from the
 // hash of its dependency list.
 func DockerfileDigest(platform, dependenciesHash string) string {
-	return stageDigest(platform, dockerfileStage, dependenciesHash)
+	return StageDigest(platform, dockerfileStage, dependenciesHash)
 }
 
 // ContentDigest is the werf-stage-content-digest label of a freshly built
-// Dockerfile stage: the stage hashed once more as its own "-content" stage.
+// non-staged Dockerfile stage.
 func ContentDigest(platform, digest string) string {
-	return stageDigest(platform, dockerfileStage+"-content", "", digest, "")
+	return StageContentDigest(platform, dockerfileStage, digest)
 }
 
 // StageID names one stored stage: its digest and when it was first stored. Its

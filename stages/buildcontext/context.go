@@ -9,11 +9,12 @@ import (
 	"io/fs"
 	"path"
 	"strings"
-	"sync"
+	"sync/atomic"
 
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 
 	"github.com/dagwerf/dagwerf/source"
+	"github.com/dagwerf/dagwerf/stages/internal/once"
 	"github.com/dagwerf/dagwerf/stages/pathmatch"
 )
 
@@ -26,8 +27,8 @@ type Context struct {
 	ignoreFile string
 	addFiles   []string // contextAddFiles, relative to dir
 
-	mu        sync.Mutex
-	checksums map[string]string // by the sources' key
+	checksums once.Map[string, string] // by the sources' key
+	walks     atomic.Int64             // tree walks so far, for tests
 }
 
 // Option configures a Context.
@@ -82,7 +83,7 @@ func New(snap *source.Snapshot, dir string, opts ...Option) (*Context, error) {
 	if err != nil {
 		return nil, fmt.Errorf("context: %w", err)
 	}
-	c := &Context{snap: snap, dir: dir, checksums: map[string]string{}}
+	c := &Context{snap: snap, dir: dir}
 	for _, opt := range opts {
 		if err := opt(c); err != nil {
 			return nil, err
@@ -94,14 +95,12 @@ func New(snap *source.Snapshot, dir string, opts ...Option) (*Context, error) {
 // Checksum is the dependency string werf records for a COPY or ADD with these
 // expanded sources. A source naming a path (no wildcard) that the context lacks is
 // an error, since the build would fail on it; a wildcard may match nothing.
+// Callers asking for the same sources share one computation, and its error.
 func (c *Context) Checksum(sources []string) (string, error) {
-	key := strings.Join(sources, "\x00")
-	c.mu.Lock()
-	sum, ok := c.checksums[key]
-	c.mu.Unlock()
-	if ok {
-		return sum, nil
-	}
+	return c.checksums.Get(strings.Join(sources, "\x00"), func() (string, error) { return c.checksum(sources) })
+}
+
+func (c *Context) checksum(sources []string) (string, error) {
 	if err := c.checkSources(sources); err != nil {
 		return "", err
 	}
@@ -114,7 +113,7 @@ func (c *Context) Checksum(sources []string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sum = sha256Hex(tree.checksum())
+	sum := sha256Hex(tree.checksum())
 	if len(c.addFiles) > 0 {
 		add, err := c.addFilesChecksum(sources)
 		if err != nil {
@@ -124,9 +123,6 @@ func (c *Context) Checksum(sources []string) (string, error) {
 			sum = sha256Hex(sum + ":::" + add)
 		}
 	}
-	c.mu.Lock()
-	c.checksums[key] = sum
-	c.mu.Unlock()
 	return sum, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
@@ -25,8 +26,8 @@ type tree struct {
 }
 
 type entry struct {
-	path string // project-relative
-	hash string // git object hash, hex
+	path string        // project-relative
+	hash plumbing.Hash // git object hash
 }
 
 type submodule struct {
@@ -34,9 +35,9 @@ type submodule struct {
 	tree *tree
 }
 
-// checksum hashes the taken entries' object hashes in path order (paths themselves
-// are not hashed), then each partly taken submodule's own checksum in path order;
-// "" when nothing was taken.
+// checksum hashes the taken entries' object hashes (in hex) in path order (paths
+// themselves are not hashed), then each partly taken submodule's own checksum in
+// path order; "" when nothing was taken.
 func (t *tree) checksum() string {
 	if len(t.entries) == 0 && len(t.submodules) == 0 {
 		return ""
@@ -44,8 +45,10 @@ func (t *tree) checksum() string {
 	slices.SortFunc(t.entries, func(a, b entry) int { return strings.Compare(a.path, b.path) })
 	slices.SortFunc(t.submodules, func(a, b submodule) int { return strings.Compare(a.path, b.path) })
 	h := sha256.New()
+	var hexHash [2 * len(plumbing.ZeroHash)]byte
 	for _, e := range t.entries {
-		h.Write([]byte(e.hash))
+		hex.Encode(hexHash[:], e.hash[:])
+		h.Write(hexHash[:])
 	}
 	for _, s := range t.submodules {
 		if sum := s.tree.checksum(); sum != "" {
@@ -59,6 +62,7 @@ func (t *tree) checksum() string {
 // to enter is walked entry by entry, one it takes whole counts as its tree hash, a
 // file counts when taken.
 func (c *Context) lsTree(m pathmatch.Matcher) (*tree, error) {
+	c.walks.Add(1)
 	scope, _ := pathmatch.New(c.dir, nil, nil)
 	w := &walker{m: pathmatch.All(scope, m)}
 	e, err := c.snap.Lookup(c.dir)
@@ -82,7 +86,10 @@ type walker struct {
 // visit applies werf's rule to one entry; prefix places a submodule's entries
 // under the submodule's path in the project.
 func (w *walker) visit(snap *source.Snapshot, prefix string, e source.Entry, t *tree) error {
-	p := path.Join(prefix, e.Path)
+	p := e.Path
+	if prefix != "" {
+		p = path.Join(prefix, e.Path)
+	}
 	switch e.Mode {
 	case filemode.Dir:
 		switch {
@@ -92,13 +99,13 @@ func (w *walker) visit(snap *source.Snapshot, prefix string, e source.Entry, t *
 				return fmt.Errorf("read git tree of %s: %w", p, err)
 			}
 			for _, te := range sub.Entries {
-				child := source.Entry{Path: path.Join(e.Path, te.Name), Mode: te.Mode, Hash: te.Hash}
+				child := source.Entry{Path: join(e.Path, te.Name), Mode: te.Mode, Hash: te.Hash}
 				if err := w.visit(snap, prefix, child, t); err != nil {
 					return err
 				}
 			}
 		case w.m.Match(p):
-			t.entries = append(t.entries, entry{path: p, hash: e.Hash.String()})
+			t.entries = append(t.entries, entry{path: p, hash: e.Hash})
 		}
 	case filemode.Submodule:
 		switch {
@@ -119,11 +126,11 @@ func (w *walker) visit(snap *source.Snapshot, prefix string, e source.Entry, t *
 				t.submodules = append(t.submodules, submodule{path: p, tree: st})
 			}
 		case w.m.Match(p):
-			t.entries = append(t.entries, entry{path: p, hash: e.Hash.String()})
+			t.entries = append(t.entries, entry{path: p, hash: e.Hash})
 		}
 	default:
 		if w.m.Match(p) {
-			t.entries = append(t.entries, entry{path: p, hash: e.Hash.String()})
+			t.entries = append(t.entries, entry{path: p, hash: e.Hash})
 		}
 	}
 	return nil
@@ -136,9 +143,22 @@ func (w *walker) visitRoot(snap *source.Snapshot, prefix string, root source.Ent
 		return fmt.Errorf("read git tree of %s: %w", prefix, err)
 	}
 	for _, te := range sub.Entries {
-		if err := w.visit(snap, prefix, source.Entry{Path: te.Name, Mode: te.Mode, Hash: te.Hash}, t); err != nil {
+		if err := w.visit(snap, prefix, source.Entry{Path: join("", te.Name), Mode: te.Mode, Hash: te.Hash}, t); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// join is path.Join(dir, name) for the walk's hot path, where dir is clean (a
+// path join made) and name a tree entry's: such a name needs no cleaning unless it
+// is one git refuses to write.
+func join(dir, name string) string {
+	switch {
+	case dir == "." || name == "" || name == "." || name == ".." || strings.Contains(name, "/"):
+		return path.Join(dir, name)
+	case dir == "":
+		return name
+	}
+	return dir + "/" + name
 }

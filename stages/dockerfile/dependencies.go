@@ -23,20 +23,17 @@ type Inputs struct {
 	AddHost      []string
 	CacheVersion string
 	// Checksum is the context checksum of a COPY/ADD's expanded sources.
-	Checksum func(sources []string, line int) (string, error)
+	Checksum func(sources []string) (string, error)
 }
-
-// ErrInvalidBaseImage is a FROM that expands to nothing.
-var ErrInvalidBaseImage = errors.New("invalid base image")
 
 // Dependencies lists werf's dependency strings of the full-Dockerfile stage: per
 // stage, the addHost entries, the expanded base image and one or more strings per
 // instruction; the target's list takes in the lists of the stages it is built
 // from; the cacheVersion ends it.
 func (d *Dockerfile) Dependencies(in Inputs) ([]string, error) {
-	target, err := d.targetIndex(in.Target)
+	target, err := TargetIndex(d.stageNames(), in.Target)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", d.Path, err)
 	}
 	r := &resolver{d: d, in: in, stageArgs: map[int]map[string]string{}, stageEnvs: map[int]map[string]string{}}
 	if err := r.resolveMetaArgs(); err != nil {
@@ -52,7 +49,7 @@ func (d *Dockerfile) Dependencies(in Inputs) ([]string, error) {
 			return nil, d.errorAt(stage.Location, err)
 		}
 		if base == "" {
-			return nil, d.errorAt(stage.Location, fmt.Errorf("FROM %s: %w: the base image name expands to nothing (is its ARG declared before the first FROM and given a value?)", stage.BaseName, ErrInvalidBaseImage))
+			return nil, d.errorAt(stage.Location, fmt.Errorf("FROM %s: invalid base image: the base image name expands to nothing (is its ARG declared before the first FROM and given a value?)", stage.BaseName))
 		}
 		deps = append(deps, base)
 		for _, cmd := range stage.Commands {
@@ -258,7 +255,7 @@ func (r *resolver) instruction(stage int, cmd instructions.Command, onbuild bool
 			deps = append(deps, "ENV "+key+"="+v)
 		}
 	case *instructions.AddCommand:
-		sum, err := r.checksum(stage, c.SourcePaths, c.Location(), onbuild)
+		sum, err := r.checksum(stage, c.SourcePaths, onbuild)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -266,7 +263,7 @@ func (r *resolver) instruction(stage int, cmd instructions.Command, onbuild bool
 	case *instructions.CopyCommand:
 		deps = append(deps, c.String())
 		if c.From == "" {
-			sum, err := r.checksum(stage, c.SourcePaths, c.Location(), onbuild)
+			sum, err := r.checksum(stage, c.SourcePaths, onbuild)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -324,7 +321,7 @@ func (r *resolver) stageArg(stage int, kv instructions.KeyValuePairOptional, onb
 }
 
 // checksum expands a COPY/ADD's sources and asks for their context checksum.
-func (r *resolver) checksum(stage int, sources []string, loc []parser.Range, onbuild bool) (string, error) {
+func (r *resolver) checksum(stage int, sources []string, onbuild bool) (string, error) {
 	expanded := make([]string, 0, len(sources))
 	for _, s := range sources {
 		v, err := r.word(stage, s, onbuild)
@@ -336,11 +333,7 @@ func (r *resolver) checksum(stage int, sources []string, loc []parser.Range, onb
 	if r.in.Checksum == nil {
 		return "", errors.New("no build context to checksum COPY/ADD sources against")
 	}
-	line := 0
-	if len(loc) > 0 {
-		line = loc[0].Start.Line
-	}
-	return r.in.Checksum(expanded, line)
+	return r.in.Checksum(expanded)
 }
 
 // onbuild lists what an ONBUILD trigger contributes: the trigger parsed as an
@@ -353,9 +346,7 @@ func (r *resolver) onbuild(stage int, expression string) ([]string, error) {
 	if len(ast.AST.Children) != 1 {
 		return nil, fmt.Errorf("ONBUILD %s: expected one instruction, found %d", expression, len(ast.AST.Children))
 	}
-	node := ast.AST.Children[0]
-	dropRunSecurity(node)
-	parsed, err := instructions.ParseInstruction(node)
+	parsed, err := ParseInstruction(ast.AST.Children[0])
 	if err != nil {
 		return nil, fmt.Errorf("ONBUILD %s: %w", expression, err)
 	}

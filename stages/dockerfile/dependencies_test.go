@@ -33,7 +33,7 @@ func imports(values map[string]string) (args []string, get func(string) (string,
 }
 
 // stubChecksum stands for the context checksum: it names the sources it was asked for.
-func stubChecksum(sources []string, _ int) (string, error) {
+func stubChecksum(sources []string) (string, error) {
 	return "CS[" + strings.Join(sources, ",") + "]", nil
 }
 
@@ -152,7 +152,7 @@ func TestDependencies(t *testing.T) {
 		{
 			name:       "werf: RUN --mount from another stage (first head)",
 			dockerfile: runMountFromStage,
-			in: dockerfile.Inputs{Checksum: func([]string, int) (string, error) {
+			in: dockerfile.Inputs{Checksum: func([]string) (string, error) {
 				return sha256hex("9d8059842b6fde712c58315ca0ab4713d90761c0"), nil
 			}},
 			wantDeps: []string{
@@ -169,7 +169,7 @@ func TestDependencies(t *testing.T) {
 		{
 			name:       "werf: RUN --mount from another stage (second head)",
 			dockerfile: runMountFromStage,
-			in: dockerfile.Inputs{Checksum: func([]string, int) (string, error) {
+			in: dockerfile.Inputs{Checksum: func([]string) (string, error) {
 				return sha256hex("23a0884072c0d31b7c42dfaa7f0772cbfa33ec75"), nil
 			}},
 			wantHash: "beb818f2c49f6501194c72449aff59e80be61b405ef39581b01dbf68da927609",
@@ -399,7 +399,7 @@ func TestDependenciesErrors(t *testing.T) {
 			name:       "unknown target",
 			dockerfile: "FROM alpine AS build\nFROM build AS app\n",
 			in:         dockerfile.Inputs{Target: "Build"},
-			err:        `Dockerfile: target "Build" is not a stage of the Dockerfile (stages: build, app)`,
+			err:        `Dockerfile: target "Build" is not a stage of the Dockerfile: stage names are lower case, use target "build"`,
 		},
 		{
 			name:       "unbalanced quote",

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -22,14 +23,14 @@ type Dockerfile struct {
 func Parse(path string, data []byte) (*Dockerfile, error) {
 	ast, err := parser.Parse(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, locate(err))
+		return nil, fmt.Errorf("%s: %w", path, Locate(err))
 	}
-	for _, n := range ast.AST.Children {
-		dropRunSecurity(n)
+	for i, n := range ast.AST.Children {
+		ast.AST.Children[i] = withoutRunSecurity(n)
 	}
 	stages, metaArgs, err := instructions.Parse(ast.AST)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, locate(err))
+		return nil, fmt.Errorf("%s: %w", path, Locate(err))
 	}
 	if len(stages) == 0 {
 		return nil, fmt.Errorf("%s: no FROM instruction", path)
@@ -39,30 +40,84 @@ func Parse(path string, data []byte) (*Dockerfile, error) {
 	return d, nil
 }
 
-// locate puts the line of a BuildKit error in front of its message.
-func locate(err error) error {
+// Locate puts the line of a BuildKit parser error in front of its message.
+func Locate(err error) error {
 	var loc *parser.ErrorLocation
 	if errors.As(err, &loc) && len(loc.Locations) > 0 && len(loc.Locations[0]) > 0 && loc.Locations[0][0].Start.Line > 0 {
-		return fmt.Errorf("line %d: %w", loc.Locations[0][0].Start.Line, errors.Unwrap(err))
+		return fmt.Errorf("line %d: %w", loc.Locations[0][0].Start.Line, Unlocated(err))
 	}
 	return err
 }
 
-// dropRunSecurity removes RUN --security from the flags BuildKit's instruction
-// parser sees: v0.13.1 accepts it only when built with the dfrunsecurity tag, which
-// werf's builds set. The flag reaches the digest through the instruction's
-// original text, which keeps it.
-func dropRunSecurity(n *parser.Node) {
-	if !strings.EqualFold(n.Value, "run") {
-		return
+// Unlocated drops BuildKit's location wrapper from an error, for a caller that
+// names the line itself.
+func Unlocated(err error) error {
+	var loc *parser.ErrorLocation
+	if errors.As(err, &loc) && loc.Unwrap() != nil {
+		return loc.Unwrap()
 	}
-	kept := n.Flags[:0:0]
+	return err
+}
+
+// ParseInstruction parses one instruction with BuildKit's instruction parser as
+// werf's build of it does, which accepts RUN --security: the flag is taken off a
+// copy of the node first (our BuildKit is built without the dfrunsecurity tag and
+// would reject it). The digests see the flag through the node's original text,
+// which keeps it; RunSecurity reads its value.
+func ParseInstruction(n *parser.Node) (any, error) {
+	return instructions.ParseInstruction(withoutRunSecurity(n))
+}
+
+// withoutRunSecurity is n, or for a RUN a copy of it without --security flags.
+func withoutRunSecurity(n *parser.Node) *parser.Node {
+	if !strings.EqualFold(n.Value, "run") {
+		return n
+	}
+	cp := *n
+	cp.Flags = nil
 	for _, f := range n.Flags {
-		if !strings.HasPrefix(f, "--security=") && f != "--security" {
-			kept = append(kept, f)
+		if !isSecurityFlag(f) {
+			cp.Flags = append(cp.Flags, f)
 		}
 	}
-	n.Flags = kept
+	return &cp
+}
+
+func isSecurityFlag(f string) bool {
+	return f == "--security" || strings.HasPrefix(f, "--security=")
+}
+
+// RUN --security values, as BuildKit's dfrunsecurity build knows them.
+const (
+	SecuritySandbox  = "sandbox"
+	SecurityInsecure = "insecure"
+)
+
+// RunSecurity reads a RUN node's --security flag as BuildKit's dfrunsecurity build
+// does: SecuritySandbox when absent, else SecuritySandbox or SecurityInsecure.
+func RunSecurity(n *parser.Node) (string, error) {
+	security, seen := SecuritySandbox, false
+	for _, f := range n.Flags {
+		if f == "--" {
+			break
+		}
+		if !isSecurityFlag(f) {
+			continue
+		}
+		if seen {
+			return "", errors.New("duplicate flag specified: security")
+		}
+		seen = true
+		v, ok := strings.CutPrefix(f, "--security=")
+		if !ok {
+			return "", errors.New("missing a value on flag: security")
+		}
+		if v != SecuritySandbox && v != SecurityInsecure {
+			return "", fmt.Errorf("security %q is not valid (expected %s or %s)", v, SecuritySandbox, SecurityInsecure)
+		}
+		security = v
+	}
+	return security, nil
 }
 
 // resolveFromIndexes rewrites `COPY --from=<stage>` and `RUN --mount from=<stage>` to
@@ -95,23 +150,37 @@ func (d *Dockerfile) resolveFromIndexes() {
 	}
 }
 
-// targetIndex is the stage a build stops at: the named one, else the last.
-func (d *Dockerfile) targetIndex(target string) (int, error) {
-	if target == "" {
-		return len(d.stages) - 1, nil
-	}
-	var names []string
+func (d *Dockerfile) stageNames() []string {
+	names := make([]string, len(d.stages))
 	for i, s := range d.stages {
-		if s.Name == target {
+		names[i] = s.Name
+	}
+	return names
+}
+
+// TargetIndex is the index of the stage a build stops at: the one named target
+// among the stage names (in Dockerfile order, lower case as BuildKit keeps them,
+// "" for an unnamed stage), else the last when target is "".
+func TargetIndex(names []string, target string) (int, error) {
+	if target == "" {
+		return len(names) - 1, nil
+	}
+	var named []string
+	for i, name := range names {
+		if name == target {
 			return i, nil
 		}
-		if s.Name != "" {
-			names = append(names, s.Name)
+		if name != "" {
+			named = append(named, name)
 		}
 	}
-	msg := fmt.Sprintf("%s: target %q is not a stage of the Dockerfile", d.Path, target)
-	if len(names) > 0 {
-		msg += " (stages: " + strings.Join(names, ", ") + ")"
+	msg := fmt.Sprintf("target %q is not a stage of the Dockerfile", target)
+	if lower := strings.ToLower(target); lower != target && slices.Contains(named, lower) {
+		msg += fmt.Sprintf(": stage names are lower case, use target %q", lower)
+	} else if len(named) > 0 {
+		msg += " (its named stages: " + strings.Join(named, ", ") + ")"
+	} else {
+		msg += " (it has no named stages)"
 	}
 	return 0, errors.New(msg)
 }

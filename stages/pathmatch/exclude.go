@@ -8,7 +8,7 @@ import "fmt"
 // is still in progress below it and none fully matched it. A malformed glob
 // matches nothing; use ExcludeChecked to reject it.
 func Exclude(globs ...string) Matcher {
-	return exclude{globs: normalizeAll(globs)}
+	return exclude{newGlobSet(globs)}
 }
 
 // ExcludeChecked is Exclude that first rejects malformed globs.
@@ -20,15 +20,15 @@ func ExcludeChecked(globs ...string) (Matcher, error) {
 }
 
 type exclude struct {
-	globs []string
+	globSet
 }
 
 func (m exclude) Match(p string) bool {
-	return len(m.globs) == 0 || !anyGlobTakes(m.globs, normalize(p))
+	return len(m.globs) == 0 || !m.takes(normalize(p))
 }
 
 func (m exclude) Descend(p string) bool {
-	if len(m.globs) == 0 || anyUniversal(m.globs) {
+	if len(m.globs) == 0 || m.universal {
 		return false
 	}
 	p = normalize(p)

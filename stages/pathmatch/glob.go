@@ -35,20 +35,31 @@ func globForms(glob string) [3]string {
 	return [3]string{glob, trimmed, path.Join(trimmed, "**", "*")}
 }
 
-// globTakes reports whether the glob takes p in any of its three forms.
-func globTakes(glob, p string) bool {
-	for _, form := range globForms(glob) {
-		if globMatch(form, p) {
-			return true
-		}
-	}
-	return false
+// globSet is a matcher's globs, normalized, with what matching needs of each
+// worked out once, not per path.
+type globSet struct {
+	globs     []string
+	forms     [][3]string // globForms of each glob
+	universal bool        // some glob takes the whole tree
 }
 
-func anyGlobTakes(globs []string, p string) bool {
-	for _, g := range globs {
-		if globTakes(g, p) {
-			return true
+func newGlobSet(globs []string) globSet {
+	s := globSet{globs: normalizeAll(globs)}
+	s.universal = anyUniversal(s.globs)
+	s.forms = make([][3]string, len(s.globs))
+	for i, g := range s.globs {
+		s.forms[i] = globForms(g)
+	}
+	return s
+}
+
+// takes reports whether some glob takes p in any of its three forms.
+func (s globSet) takes(p string) bool {
+	for _, forms := range s.forms {
+		for _, form := range forms {
+			if globMatch(form, p) {
+				return true
+			}
 		}
 	}
 	return false

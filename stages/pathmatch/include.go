@@ -9,7 +9,7 @@ import "fmt"
 // left for what lies below it, unless a glob covers everything. No globs take
 // everything. A malformed glob matches nothing; use IncludeChecked to reject it.
 func Include(globs ...string) Matcher {
-	return include{globs: normalizeAll(globs)}
+	return include{newGlobSet(globs)}
 }
 
 // IncludeChecked is Include that first rejects malformed globs (werf exits on
@@ -22,15 +22,15 @@ func IncludeChecked(globs ...string) (Matcher, error) {
 }
 
 type include struct {
-	globs []string
+	globSet
 }
 
 func (m include) Match(p string) bool {
-	return len(m.globs) == 0 || anyGlobTakes(m.globs, normalize(p))
+	return len(m.globs) == 0 || m.takes(normalize(p))
 }
 
 func (m include) Descend(p string) bool {
-	if len(m.globs) == 0 || anyUniversal(m.globs) {
+	if len(m.globs) == 0 || m.universal {
 		return false
 	}
 	p = normalize(p)

@@ -34,18 +34,18 @@ func (in Inputs) contextChecksum() contextChecksum {
 type dirContext string
 
 func (d dirContext) globs(globs []string) (string, error) {
-	return CalculateGlobsChecksum(string(d), globs)
+	return calculateGlobsChecksum(string(d), globs)
 }
 
 func (d dirContext) paths(paths []string) (string, error) {
-	return CalculatePathsChecksum(string(d), paths)
+	return calculatePathsChecksum(string(d), paths)
 }
 
-// CalculateGlobsChecksum is werf's checksum of COPY and ADD sources (§5.2): each
+// calculateGlobsChecksum is werf's checksum of COPY and ADD sources (§5.2): each
 // source is a Go glob (* ? [ ], no **) in the context; a glob matching nothing
 // is skipped, a literal path that does not exist is an error; the top-level
-// matches are hashed by CalculatePathsChecksum.
-func CalculateGlobsChecksum(context string, globs []string) (string, error) {
+// matches are hashed by calculatePathsChecksum.
+func calculateGlobsChecksum(context string, globs []string) (string, error) {
 	if context == "" {
 		return "", errNoContext
 	}
@@ -76,13 +76,13 @@ func CalculateGlobsChecksum(context string, globs []string) (string, error) {
 	if len(matches) == 0 {
 		return "", fmt.Errorf("no glob matches for globs: %v: no source is in the build context", globs)
 	}
-	return CalculatePathsChecksum(context, matches)
+	return calculatePathsChecksum(context, matches)
 }
 
-// CalculatePathsChecksum is werf's checksum of paths of the context (§5.3): each
+// calculatePathsChecksum is werf's checksum of paths of the context (§5.3): each
 // path, literal, sorted and once, hashed as a directory tree or a file with
 // x/mod's dirhash, the hashes joined with werf's Sha256.
-func CalculatePathsChecksum(context string, paths []string) (string, error) {
+func calculatePathsChecksum(context string, paths []string) (string, error) {
 	if context == "" {
 		return "", errNoContext
 	}

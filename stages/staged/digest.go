@@ -10,27 +10,6 @@ import (
 // fromStage is the name of the stage every image starts with (V2).
 const fromStage = "FROM"
 
-// defaultPlatform is left out of digests, as in werf.
-const defaultPlatform = "linux/amd64"
-
-// stageDigest is werf's calculateDigest (§4.1): the platform unless it is
-// linux/amd64, the format version, the stage name, then the rest.
-func stageDigest(platform, name string, rest ...string) string {
-	var args []string
-	if platform != "" && platform != defaultPlatform {
-		args = append(args, platform)
-	}
-	args = append(args, stages.BuildCacheVersion, name)
-	return stages.Sha3(append(args, rest...)...)
-}
-
-// ContentDigest is the werf-stage-content-digest label of a freshly built stage
-// (§4.1): the stage hashed once more as its own "<name>-content" stage. An
-// image's content digest is its last stage's.
-func ContentDigest(platform, stageName, digest string) string {
-	return stageDigest(platform, stageName+"-content", "", digest, "")
-}
-
 // fromDependencies is the FROM stage's dependency string (§4.2). werf's repo
 // digest argument is always "" in practice; it is kept for werf's own tests.
 func fromDependencies(ref, repoDigest, cacheVersion string) string {
@@ -53,7 +32,7 @@ func (img *Image) FromDigest(in Inputs) (digest, baseRef string, err error) {
 		if err != nil {
 			return "", "", img.errorAt(img.line, fmt.Errorf("FROM: %w", err))
 		}
-		return stageDigest(in.Platform, fromStage, fromDependencies("", "", in.CacheVersion), last), "", nil
+		return stages.StageDigest(in.Platform, fromStage, fromDependencies("", "", in.CacheVersion), last), "", nil
 	}
 	ref, err := lexer(img.Escape, false).ProcessWordWithMap(img.BaseRef, in.DependencyArgs)
 	if err != nil {
@@ -62,7 +41,7 @@ func (img *Image) FromDigest(in Inputs) (digest, baseRef string, err error) {
 	if ref == "" {
 		return "", "", img.errorAt(img.line, fmt.Errorf("FROM %s expands to an empty string: expected an image name (is it a dependency import of the werf.yaml image?)", img.BaseRef))
 	}
-	return stageDigest(in.Platform, fromStage, fromDependencies(ref, "", in.CacheVersion)), ref, nil
+	return stages.StageDigest(in.Platform, fromStage, fromDependencies(ref, "", in.CacheVersion)), ref, nil
 }
 
 // StepDigest is the digest of the image's step i (§4.1): its dependency string
@@ -72,7 +51,7 @@ func (img *Image) StepDigest(i int, prev string, in Inputs) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return stageDigest(in.Platform, img.Steps[i].Name, deps, prev, ""), nil
+	return stages.StageDigest(in.Platform, img.Steps[i].Name, deps, prev, ""), nil
 }
 
 // StepDependencies is the dependency string of the image's step i (§4.3, §4.4):
@@ -130,7 +109,3 @@ func (img *Image) lastImageName(in Inputs, image string) (string, error) {
 func (img *Image) errorAt(line int, err error) error {
 	return fmt.Errorf("%s:%d: werf image %q: %w", img.path, line, img.Name, err)
 }
-
-// Security is the step's RUN --security value: "sandbox" when absent, "" for any
-// other instruction.
-func (s *Step) Security() string { return s.security }

@@ -50,7 +50,7 @@ func expandCommand(cmd instructions.Command, env map[string]string, lex *shell.L
 // (§3.2): each ARG before the first FROM, dependency imports left out, its default
 // expanded against the ones before it and overridden by a werf.yaml arg; over
 // BuildKit's platform ARGs.
-func resolveMetaArgs(metaArgs []*instructions.ArgCommand, o MapOptions, escape rune) (map[string]string, error) {
+func resolveMetaArgs(metaArgs []instructions.ArgCommand, o MapOptions, escape rune) (map[string]string, error) {
 	lex := lexer(escape, true)
 	declared := map[string]string{}
 	for _, cmd := range metaArgs {
@@ -171,7 +171,7 @@ func (s *Step) cloneForExpansion() (instructions.Command, error) {
 		cp := *c
 		return &cp, nil
 	case *instructions.RunCommand:
-		cmd, err := parseNode(s.Node)
+		cmd, err := dockerfile.ParseInstruction(s.Node)
 		if err != nil {
 			return nil, err
 		}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/dagwerf/dagwerf/stages"
 )
 
 // writeContext lays out the build context of the [harness] examples (§5.3, §7.6).
@@ -110,8 +112,8 @@ func TestHarnessG1G2(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, "alpine:3.19", ref)
 			if tt.fromContent != "" {
-				assert.Equal(t, tt.fromContent, ContentDigest(tt.platform, "FROM", from))
-				assert.Equal(t, tt.content, ContentDigest(tt.platform, "CMD", digests[3]))
+				assert.Equal(t, tt.fromContent, stages.StageContentDigest(tt.platform, "FROM", from))
+				assert.Equal(t, tt.content, stages.StageContentDigest(tt.platform, "CMD", digests[3]))
 			}
 		})
 	}
@@ -225,7 +227,7 @@ func TestContextChecksums(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sum, err := CalculateGlobsChecksum(ctx, tt.globs)
+			sum, err := calculateGlobsChecksum(ctx, tt.globs)
 			if tt.err != "" {
 				require.ErrorContains(t, err, tt.err)
 				return
@@ -236,17 +238,17 @@ func TestContextChecksums(t *testing.T) {
 	}
 
 	require.NoError(t, os.Symlink(t.TempDir(), filepath.Join(ctx, "escape")))
-	_, err = CalculatePathsChecksum(ctx, []string{"escape"})
+	_, err = calculatePathsChecksum(ctx, []string{"escape"})
 	require.ErrorContains(t, err, "leads outside the build context")
-	_, err = CalculatePathsChecksum(ctx, []string{"missing"})
+	_, err = calculatePathsChecksum(ctx, []string{"missing"})
 	require.ErrorContains(t, err, `source "missing": unable to stat`)
-	_, err = CalculateGlobsChecksum("", []string{"src"})
+	_, err = calculateGlobsChecksum("", []string{"src"})
 	require.ErrorIs(t, err, errNoContext)
 }
 
 func mustPaths(t *testing.T, ctx string, paths ...string) string {
 	t.Helper()
-	sum, err := CalculatePathsChecksum(ctx, paths)
+	sum, err := calculatePathsChecksum(ctx, paths)
 	require.NoError(t, err)
 	return sum
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+
+	"github.com/dagwerf/dagwerf/stages/dockerfile"
 )
 
 // Map reads a staged Dockerfile into werf images (§2, §3): the target stage, named
@@ -34,9 +36,6 @@ func Map(dockerfile []byte, o MapOptions) ([]*Image, error) {
 		return nil, fmt.Errorf("%s: werf image %q: %w", o.Path, o.Image, err)
 	}
 	m := &mapper{o: o, p: p, meta: meta}
-	for _, a := range p.metaArgs {
-		m.metaArgs = append(m.metaArgs, *a)
-	}
 	for i, ps := range p.stages {
 		s, err := m.convert(i, ps)
 		if err != nil {
@@ -68,8 +67,6 @@ type mapper struct {
 	p      *parsed
 	meta   map[string]string
 	stages []*stage
-
-	metaArgs []instructions.ArgCommand // as parsed, for Image.MetaArgs
 }
 
 // stage is one Dockerfile stage, expanded.
@@ -118,9 +115,9 @@ func (m *mapper) convert(i int, ps *parsedStage) (*stage, error) {
 
 	env := map[string]string{}
 	for j, n := range ps.nodes {
-		v, err := parseNode(n)
+		v, err := dockerfile.ParseInstruction(n)
 		if err != nil {
-			return nil, m.errorAt(n.StartLine, unwrapLocation(err))
+			return nil, m.errorAt(n.StartLine, dockerfile.Unlocated(err))
 		}
 		cmd, ok := v.(instructions.Command)
 		if !ok {
@@ -170,7 +167,7 @@ func (m *mapper) convert(i int, ps *parsedStage) (*stage, error) {
 
 		step := &Step{Name: cmd.Name(), Index: j, Node: n, cmd: cmd, env: snapshot}
 		if _, ok := cmd.(*instructions.RunCommand); ok {
-			if step.security, err = runSecurity(n); err != nil {
+			if step.security, err = dockerfile.RunSecurity(n); err != nil {
 				return nil, m.errorAt(n.StartLine, err)
 			}
 		}
@@ -244,27 +241,15 @@ func (m *mapper) findStage(name string) (int, bool) {
 
 // target is the stage werf.yaml's target names, else the last one.
 func (m *mapper) target() (int, error) {
-	if m.o.Target == "" {
-		return len(m.stages) - 1, nil
+	names := make([]string, len(m.stages))
+	for i, s := range m.stages {
+		names[i] = s.name
 	}
-	var names []string
-	for _, s := range m.stages {
-		if s.name == m.o.Target {
-			return s.index, nil
-		}
-		if s.name != "" {
-			names = append(names, s.name)
-		}
+	i, err := dockerfile.TargetIndex(names, m.o.Target)
+	if err != nil {
+		return 0, fmt.Errorf("%s: werf image %q: %w", m.o.Path, m.o.Image, err)
 	}
-	msg := fmt.Sprintf("%s: werf image %q: target %q is not a stage of the Dockerfile", m.o.Path, m.o.Image, m.o.Target)
-	if lower := strings.ToLower(m.o.Target); lower != m.o.Target && slices.Contains(names, lower) {
-		msg += fmt.Sprintf(": stage names are lower case, use target %q", lower)
-	} else if len(names) > 0 {
-		msg += " (its named stages: " + strings.Join(names, ", ") + ")"
-	} else {
-		msg += " (it has no named stages)"
-	}
-	return 0, errors.New(msg)
+	return i, nil
 }
 
 // order lists the stages reached from the target as werf's image sets do: by BFS
@@ -356,16 +341,14 @@ func (m *mapper) imageName(i, target int) string {
 func (m *mapper) image(i, target int) *Image {
 	s := m.stages[i]
 	img := &Image{
-		Name:      m.imageName(i, target),
-		Target:    i == target,
-		Index:     i,
-		StageName: s.name,
-		Steps:     s.steps,
-		Commands:  m.p.stages[i].cmds,
-		Escape:    m.p.escape,
-		MetaArgs:  m.metaArgs,
-		path:      m.o.Path,
-		line:      s.line,
+		Name:     m.imageName(i, target),
+		Target:   i == target,
+		Steps:    s.steps,
+		Commands: m.p.stages[i].cmds,
+		Escape:   m.p.escape,
+		MetaArgs: m.p.metaArgs,
+		path:     m.o.Path,
+		line:     s.line,
 	}
 	if b, ok := m.findStage(s.baseName); ok {
 		img.BaseImage = m.imageName(b, target)
@@ -378,9 +361,6 @@ func (m *mapper) image(i, target int) *Image {
 			r.step.StageRefs = map[string]string{}
 		}
 		r.step.StageRefs[r.ref] = name
-		if !slices.Contains(img.Uses, name) {
-			img.Uses = append(img.Uses, name)
-		}
 	}
 	return img
 }

@@ -2,25 +2,20 @@ package staged
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
-)
 
-// security values of RUN --security, as BuildKit's dfrunsecurity build knows them.
-const (
-	securitySandbox  = "sandbox"
-	securityInsecure = "insecure"
+	"github.com/dagwerf/dagwerf/stages/dockerfile"
 )
 
 // parsed is a Dockerfile split as BuildKit's instructions.Parse splits it, each
 // instruction with the node it was parsed from.
 type parsed struct {
 	escape   rune
-	metaArgs []*instructions.ArgCommand
+	metaArgs []instructions.ArgCommand // the ARGs before the first FROM
 	stages   []*parsedStage
 }
 
@@ -41,17 +36,17 @@ func parseDockerfile(path string, data []byte) (p *parsed, err error) {
 	}()
 	result, err := parser.Parse(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, locate(err))
+		return nil, fmt.Errorf("%s: %w", path, dockerfile.Locate(err))
 	}
 	p = &parsed{escape: result.EscapeToken}
 	for _, n := range result.AST.Children {
-		cmd, err := parseNode(n)
+		cmd, err := dockerfile.ParseInstruction(n)
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", path, n.StartLine, unwrapLocation(err))
+			return nil, fmt.Errorf("%s:%d: %w", path, n.StartLine, dockerfile.Unlocated(err))
 		}
 		if len(p.stages) == 0 {
 			if arg, ok := cmd.(*instructions.ArgCommand); ok {
-				p.metaArgs = append(p.metaArgs, arg)
+				p.metaArgs = append(p.metaArgs, *arg)
 				continue
 			}
 		}
@@ -73,70 +68,4 @@ func parseDockerfile(path string, data []byte) (p *parsed, err error) {
 		return nil, fmt.Errorf("%s: no FROM instruction: a Dockerfile needs at least one stage", path)
 	}
 	return p, nil
-}
-
-// parseNode parses one instruction. RUN --security is taken off first: our
-// BuildKit is built without the dfrunsecurity tag and would reject it; werf's
-// build has the tag, and runSecurity reads the flag instead.
-func parseNode(n *parser.Node) (any, error) {
-	if strings.EqualFold(n.Value, "run") {
-		cp := *n
-		cp.Flags = nil
-		for _, f := range n.Flags {
-			if !isSecurityFlag(f) {
-				cp.Flags = append(cp.Flags, f)
-			}
-		}
-		n = &cp
-	}
-	return instructions.ParseInstruction(n)
-}
-
-func isSecurityFlag(f string) bool {
-	return f == "--security" || strings.HasPrefix(f, "--security=")
-}
-
-// runSecurity reads RUN --security as BuildKit's dfrunsecurity build does:
-// "sandbox" when absent, else "sandbox" or "insecure".
-func runSecurity(n *parser.Node) (string, error) {
-	security, seen := securitySandbox, false
-	for _, f := range n.Flags {
-		if f == "--" {
-			break
-		}
-		if !isSecurityFlag(f) {
-			continue
-		}
-		if seen {
-			return "", errors.New("duplicate flag specified: security")
-		}
-		seen = true
-		v, ok := strings.CutPrefix(f, "--security=")
-		if !ok {
-			return "", errors.New("missing a value on flag: security")
-		}
-		if v != securitySandbox && v != securityInsecure {
-			return "", fmt.Errorf("security %q is not valid (expected %s or %s)", v, securitySandbox, securityInsecure)
-		}
-		security = v
-	}
-	return security, nil
-}
-
-// locate puts the line of a BuildKit parser error in front of its message.
-func locate(err error) error {
-	var loc *parser.ErrorLocation
-	if errors.As(err, &loc) && len(loc.Locations) > 0 && len(loc.Locations[0]) > 0 && loc.Locations[0][0].Start.Line > 0 {
-		return fmt.Errorf("line %d: %w", loc.Locations[0][0].Start.Line, unwrapLocation(err))
-	}
-	return err
-}
-
-// unwrapLocation drops BuildKit's location wrapper, whose line the caller names.
-func unwrapLocation(err error) error {
-	var loc *parser.ErrorLocation
-	if errors.As(err, &loc) && loc.Unwrap() != nil {
-		return loc.Unwrap()
-	}
-	return err
 }

@@ -27,10 +27,8 @@ type MapOptions struct {
 type Image struct {
 	// Name is the werf.yaml image's name for the target stage; for the others
 	// "<image>/stage/<name>", or "<image>/stage<index>" when unnamed.
-	Name      string
-	Target    bool
-	Index     int    // the Dockerfile stage's index
-	StageName string // its AS name, lower case; "" when unnamed
+	Name   string
+	Target bool
 
 	// BaseRef is the FROM operand after meta-ARG expansion for a base from a
 	// registry (a dependency import such as ${BASE} stays literal until a digest
@@ -41,9 +39,6 @@ type Image struct {
 	BaseImage string
 
 	Steps []*Step
-	// Uses are the werf images (Names) whose last stage an instruction takes with
-	// COPY --from or RUN --mount from=, in the order they are first used.
-	Uses []string
 
 	// Commands are every instruction of the stage as parsed, ARG included, not
 	// expanded: what executing a step needs to know of the ones before it.
