@@ -67,6 +67,9 @@ func (b *Build) Run(ctx context.Context) (*Report, error) {
 	if b.LookupEnv == nil {
 		b.LookupEnv = os.LookupEnv
 	}
+	if len(b.CustomTags) > 0 && !b.Config.LooseGiterminism() && !b.Config.Giterminism().CLI.AllowCustomTags {
+		return nil, errCustomTags
+	}
 	start := time.Now()
 	calc := stages.NewCalculator(b.Config, b.Snapshot)
 	tasks := b.Plan.Tasks()
@@ -265,6 +268,10 @@ func (b *Build) runTask(ctx context.Context, calc *stages.Calculator, t *Task, r
 	}
 	return nil
 }
+
+// errCustomTags: as in werf, custom tags name images by something other than
+// their content, which giterminism must allow.
+var errCustomTags = errors.New("--add-custom-tag: custom tags are not allowed by giterminism: set cli.allowCustomTags: true in werf-giterminism.yaml, or give --loose-giterminism")
 
 // errImageSpec: werf builds imageSpec as a stage of its own, with a digest of
 // its own, which dagwerf does not make yet; an image without it would be

@@ -217,3 +217,17 @@ func TestBuildRefusesImageSpec(t *testing.T) {
 		assert.NotEqual(t, "worker", req.Image.Name)
 	}
 }
+
+// As in werf, custom tags need cli.allowCustomTags in werf-giterminism.yaml, or
+// --loose-giterminism.
+func TestBuildCustomTagsNeedGiterminism(t *testing.T) {
+	f := newFixture(t)
+	f.repo.CommitFiles(map[string]string{"werf-giterminism.yaml": "giterminismConfigVersion: 1\nconfig: {secrets: {allowEnvVariables: [NPM_TOKEN]}}\n"})
+	builder := &enginetest.Fake{}
+	_, err := f.run(runOptions{builder: builder, customTags: []string{"%image%-main"}})
+	require.ErrorContains(t, err, "custom tags are not allowed by giterminism")
+	assert.Zero(t, builder.Builds(), "refused before anything is built")
+
+	_, err = f.run(runOptions{builder: builder, customTags: []string{"%image%-main"}, loose: true})
+	require.NoError(t, err)
+}

@@ -58,7 +58,7 @@ context: worker
 dependencies:
 - image: helper
 `,
-	"werf-giterminism.yaml": "giterminismConfigVersion: 1\nconfig: {secrets: {allowEnvVariables: [NPM_TOKEN]}}\n",
+	"werf-giterminism.yaml": "giterminismConfigVersion: 1\nconfig: {secrets: {allowEnvVariables: [NPM_TOKEN]}}\ncli: {allowCustomTags: true}\n",
 	"base/Dockerfile":       "FROM busybox\nRUN mkdir /srv\n",
 	"helper/Dockerfile":     "FROM busybox\nCOPY tool.sh /usr/bin/tool\n",
 	"helper/tool.sh":        "echo tool\n",

@@ -35,11 +35,12 @@ import (
 
 // world is a registry with base images and a project committed to a repository.
 type world struct {
-	t         testing.TB
-	reg       *registrytest.Registry
-	repo      *gittest.Repo
-	platforms []string
-	env       map[string]string
+	t          testing.TB
+	reg        *registrytest.Registry
+	repo       *gittest.Repo
+	platforms  []string
+	env        map[string]string
+	customTags []string // --add-custom-tag; the project's giterminism must allow them
 }
 
 func newWorld(t testing.TB, project string) *world {
@@ -85,7 +86,7 @@ func (w *world) run(repo string, log io.Writer, edit func(*pipeline.Build), opts
 	defer eng.Close()
 	build := &pipeline.Build{
 		Config: cfg, Snapshot: snap, Plan: plan, Storage: storage, Builder: eng,
-		CustomTags: []string{"%image%-e2e"}, Version: "dagwerf-e2e", Log: log,
+		CustomTags: w.customTags, Version: "dagwerf-e2e", Log: log,
 		LookupEnv: w.lookup,
 	}
 	if edit != nil {
@@ -114,6 +115,7 @@ func (w *world) lookup(k string) (string, bool) {
 // rebuilds only what covers it.
 func TestExampleProject(t *testing.T) {
 	w := newWorld(t, filepath.Join("..", "example"))
+	w.customTags = []string{"%image%-e2e"}
 	cache, final := w.reg.Host+"/cache", w.reg.Host+"/release"
 	opts := []registry.Option{registry.WithCacheRepos(cache), registry.WithFinalRepo(final)}
 
