@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dagwerf/dagwerf/sync/registry"
 )
 
 // clientIDPrefix starts the tag under which werf keeps a repository's
@@ -43,7 +45,7 @@ func ClientID(ctx context.Context, server, project string, store ClientIDStore) 
 		return "", err
 	}
 	tag := fmt.Sprintf("%s%s-%d", clientIDPrefix, id, time.Now().UnixMilli())
-	if err := store.PushMarker(ctx, tag, map[string]string{"werf": project}); err != nil {
+	if err := store.PushMarker(ctx, tag, map[string]string{registry.LabelProject: project}); err != nil {
 		return "", err
 	}
 	if err := sleep(ctx, clientIDSettle); err != nil {

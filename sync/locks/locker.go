@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 )
 
@@ -14,7 +13,6 @@ type Locker struct {
 	addr Address
 	name func(project, digest string) string
 	lock func(ctx context.Context, project, name string) (context.Context, func(), error)
-	log  *slog.Logger
 }
 
 // LockStage holds the stage lock of project's digest until release is called.
@@ -23,19 +21,12 @@ type Locker struct {
 // lock that cannot be had before ctx ends is an error, and nothing is held.
 func (l *Locker) LockStage(ctx context.Context, project, digest string) (context.Context, func(), error) {
 	name := l.name(project, digest)
-	start := time.Now()
 	held, release, err := l.lock(ctx, project, name)
 	if err != nil {
 		return nil, nil, fmt.Errorf("lock %q on %s: %w", name, l.addr, err)
 	}
-	if waited := time.Since(start); waited > time.Second {
-		l.log.Info("stage lock acquired", "lock", name, "waited", waited.Round(time.Millisecond))
-	}
 	return held, release, nil
 }
-
-// Address is the backend the locker uses.
-func (l *Locker) Address() Address { return l.addr }
 
 // stageLockName is werf's name for the lock of one stage: `<project>.<digest>` on
 // file locks and synchronization servers, `<project>/stage/<digest>` on

@@ -3,7 +3,6 @@ package locks
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -20,7 +19,6 @@ type options struct {
 	homeDir  string
 	clientID func(context.Context) (string, error)
 	kube     dynamic.Interface
-	log      *slog.Logger
 	t        timings
 }
 
@@ -38,9 +36,6 @@ func WithClientID(f func(context.Context) (string, error)) Option {
 // WithKubernetesClient replaces the client a kubernetes:// address would make.
 func WithKubernetesClient(c dynamic.Interface) Option { return func(o *options) { o.kube = c } }
 
-// WithLogger receives what the locker has to say (waits, lost leases).
-func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
-
 // DefaultHomeDir is $DAGWERF_HOME, else ~/.dagwerf.
 func DefaultHomeDir() (string, error) {
 	if h := os.Getenv("DAGWERF_HOME"); h != "" {
@@ -56,11 +51,11 @@ func DefaultHomeDir() (string, error) {
 // New makes a locker on the backend of addr. Nothing is contacted until the
 // first lock.
 func New(addr Address, opts ...Option) (*Locker, error) {
-	o := options{log: slog.New(slog.DiscardHandler), t: defaultTimings}
+	o := options{t: defaultTimings}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	l := &Locker{addr: addr, name: stageLockName(addr.Kind), log: o.log}
+	l := &Locker{addr: addr, name: stageLockName(addr.Kind)}
 	switch addr.Kind {
 	case Local:
 		home := o.homeDir

@@ -2,7 +2,6 @@ package locks_test
 
 import (
 	"context"
-
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -95,6 +94,11 @@ func publish(t *testing.T, repo, backend, home string) string {
 		return remote.Write(ref, img, remote.WithContext(ctx))
 	})
 	if !assert.NoError(t, err) {
+		return ""
+	}
+	// The lock's context (cancelled at release by the HTTP locker) is not the
+	// one the stage is read with afterwards.
+	if _, err := desc.Config(ctx); !assert.NoError(t, err, "the stage's config, read after the lock is released") {
 		return ""
 	}
 	return desc.Ref.String()

@@ -47,12 +47,14 @@ func TestRetries(t *testing.T) {
 	tests := []struct {
 		name  string
 		fault registrytest.Fault
-		lists int // tag list requests seen
+		lists int           // tag list requests seen
+		wait  time.Duration // at least, before the lookup ends
 	}{
-		{"500 twice", registrytest.Once(2, onTagList(http.StatusInternalServerError, nil)), 3},
-		{"502 once", registrytest.Once(1, onTagList(http.StatusBadGateway, nil)), 2},
-		{"429 with Retry-After", registrytest.Once(1, onTagList(http.StatusTooManyRequests, map[string]string{"Retry-After": "1"})), 2},
-		{"a dropped connection", registrytest.Once(1, dropConnection), 1},
+		{"500 twice", registrytest.Once(2, onTagList(http.StatusInternalServerError, nil)), 3, 0},
+		{"502 once", registrytest.Once(1, onTagList(http.StatusBadGateway, nil)), 2, 0},
+		// The retry backoff is 10ms: a second's wait is the registry's Retry-After.
+		{"429 with Retry-After", registrytest.Once(1, onTagList(http.StatusTooManyRequests, map[string]string{"Retry-After": "1"})), 2, time.Second},
+		{"a dropped connection", registrytest.Once(1, dropConnection), 1, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,10 +65,12 @@ func TestRetries(t *testing.T) {
 			reg.Inject(tt.fault)
 
 			s, _ := newStorage(t, repo)
+			start := time.Now()
 			desc, err := s.Lookup(context.Background(), digestA)
 			require.NoError(t, err)
 			require.NotNil(t, desc)
 			assert.Equal(t, tt.lists, reg.Count("GET", "/tags/list"))
+			assert.GreaterOrEqual(t, time.Since(start), tt.wait)
 		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
@@ -15,15 +16,32 @@ type Manifest interface {
 	// Descriptor is its manifest's digest, size and media type.
 	Descriptor() v1.Descriptor
 	manifestBytes() []byte
+	// contents is the manifest with what it refers to, as a copy writes it, and
+	// the repository it was read from; blobs are read with ctx.
+	contents(ctx context.Context) (remote.Taggable, *repo, error)
 }
 
 func (d *StageDesc) Reference() name.Tag       { return d.Ref }
 func (d *StageDesc) Descriptor() v1.Descriptor { return d.Manifest }
-func (d *StageDesc) manifestBytes() []byte     { return d.raw.Manifest }
+func (d *StageDesc) manifestBytes() []byte     { return d.raw }
+
+func (d *StageDesc) contents(ctx context.Context) (remote.Taggable, *repo, error) {
+	img, err := d.image(ctx)
+	return img, d.from, err
+}
 
 func (d *ManifestListDesc) Reference() name.Tag       { return d.Ref }
 func (d *ManifestListDesc) Descriptor() v1.Descriptor { return d.Manifest }
 func (d *ManifestListDesc) manifestBytes() []byte     { return d.raw }
+
+// contents is the list with its stages' images, as this run read them.
+func (d *ManifestListDesc) contents(ctx context.Context) (remote.Taggable, *repo, error) {
+	byDigest := make(map[v1.Hash]*StageDesc, len(d.Stages))
+	for _, s := range d.Stages {
+		byDigest[s.Manifest.Digest] = s
+	}
+	return &storedIndex{ctx: ctx, from: d.from, desc: d.Manifest, raw: d.raw, stages: byDigest}, d.from, nil
+}
 
 // CopyToFinal copies a final image into --final-repo under its tag, registry to
 // registry, unless the final repo (listed once per run) has it. The copy keeps
@@ -38,7 +56,7 @@ func (s *Storage) CopyToFinal(ctx context.Context, m Manifest) (name.Tag, error)
 		return name.Tag{}, err
 	}
 	if !tags.has(m.Reference().TagStr()) {
-		if err := s.final.copyFrom(ctx, s.primary, m.Reference().TagStr()); err != nil {
+		if err := s.final.copyFrom(ctx, m.Reference().TagStr(), m); err != nil {
 			return name.Tag{}, err
 		}
 		s.final.tags.added(m.Reference().TagStr())

@@ -31,6 +31,7 @@ func TestCopyToFinalOncePerTag(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, final+":"+digestA+"-1000", ref.String())
 	assert.Equal(t, 0, reg.Count("GET", "/blobs/"), "registry to registry: no blob is downloaded")
+	assert.Equal(t, 0, reg.Count("GET", "/manifests/"), "the manifest read at lookup is copied")
 	assert.Equal(t, desc.Manifest.Digest, digestOf(t, ref.String()), "byte for byte")
 
 	reg.ResetRequests()
@@ -105,9 +106,12 @@ func TestManifestList(t *testing.T) {
 	assert.Equal(t, list.Manifest.Digest, again.Manifest.Digest)
 	assert.Equal(t, 0, reg.Count("PUT", ""))
 
-	// The final repo gets the list and its platforms' images.
+	// The final repo gets the list and its platforms' images, as the run read them.
+	reg.ResetRequests()
 	finalRef, err := s2.CopyToFinal(ctx, again)
 	require.NoError(t, err)
+	assert.Equal(t, 0, reg.Count("GET", "/manifests/"))
+	assert.Equal(t, 0, reg.Count("GET", "/blobs/"))
 	assert.Equal(t, list.Manifest.Digest, digestOf(t, finalRef.String()))
 	assert.Equal(t, amdDigest, digestOf(t, final+"@"+amdDigest.String()))
 }

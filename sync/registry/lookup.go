@@ -10,8 +10,8 @@ import (
 
 // Lookup finds the stage of a digest: the oldest usable one in --repo, read from
 // the first --cache-repo that has it (a cache repo that lacks it is filled), or
-// failing that the oldest in a --secondary-repo, copied into --repo. It returns
-// nil and no error when no repository has the stage.
+// failing that the oldest usable one in a --secondary-repo, copied into --repo.
+// It returns nil and no error when no repository has the stage.
 //
 // --repo is listed once per run; a digest it does not have costs no request.
 func (s *Storage) Lookup(ctx context.Context, digest string) (*StageDesc, error) {
@@ -27,8 +27,13 @@ func (s *Storage) Lookup(ctx context.Context, digest string) (*StageDesc, error)
 		if err != nil {
 			return nil, err
 		}
-		if ids := secTags.stageIDs(digest); len(ids) > 0 {
-			return s.copyFromSecondary(ctx, sec, digest, ids[0])
+		for _, id := range secTags.stageIDs(digest) {
+			d, err := s.copyFromSecondary(ctx, sec, digest, id)
+			if errors.Is(err, errUnusable) {
+				s.warnf("ignoring stage %s: %v", sec.tag(id.String()), err)
+				continue
+			}
+			return d, err
 		}
 	}
 	return nil, nil
@@ -56,12 +61,16 @@ func (s *Storage) describe(ctx context.Context, id stages.StageID) (*StageDesc, 
 	tag := id.String()
 	var missing []*repo
 	for _, c := range s.caches {
+		if c.down.Load() {
+			continue
+		}
 		d, err := c.get(ctx, tag)
 		if err == nil && isImageManifest(d.MediaType) {
 			return newStageDesc(id, s.primary, c, d)
 		}
 		if err != nil && !isNotFound(err) {
-			s.warnf("%v (reading --repo instead)", err)
+			s.cacheFailed(ctx, c, err)
+			continue
 		}
 		missing = append(missing, c)
 	}
@@ -78,25 +87,58 @@ func (s *Storage) describe(ctx context.Context, id stages.StageID) (*StageDesc, 
 	if err != nil {
 		return nil, err
 	}
-	s.fillCaches(ctx, tag, missing)
+	s.fillCaches(ctx, desc, missing)
 	return desc, nil
 }
 
 // fillCaches copies a stage into cache repos; a cache that cannot be filled is a
-// warning, never a failed build.
-func (s *Storage) fillCaches(ctx context.Context, tag string, caches []*repo) {
+// warning, never a failed build. (Cache repos are never listed, so there is no
+// tag list to update.)
+func (s *Storage) fillCaches(ctx context.Context, desc *StageDesc, caches []*repo) {
 	for _, c := range caches {
-		if err := c.copyFrom(ctx, s.primary, tag); err != nil {
-			s.warnf("cannot fill the cache repo: %v", err)
+		if c.down.Load() {
 			continue
 		}
-		c.tags.added(tag)
+		if err := c.copyFrom(ctx, desc.ID.String(), desc); err != nil {
+			s.cacheFailed(ctx, c, fmt.Errorf("cannot fill the cache repo: %w", err))
+		}
+	}
+}
+
+// cacheFailed sets aside for the rest of the run a cache repo that failed other
+// than by lacking a stage (it is down, or refuses the credentials): once
+// go-containerregistry's retries are spent, asking again for every stage only
+// slows the build. A failure that is the caller's cancellation says nothing
+// about the cache.
+func (s *Storage) cacheFailed(ctx context.Context, c *repo, err error) {
+	if ctx.Err() != nil {
+		return
+	}
+	if c.down.CompareAndSwap(false, true) {
+		s.warnf("%v (not using this cache repo for the rest of the run)", err)
 	}
 }
 
 // copyFromSecondary copies a secondary repo's stage into --repo under the same
-// tag, under the stage lock, unless --repo got the digest meanwhile.
+// tag, under the stage lock, unless --repo got the digest meanwhile. The
+// manifest is read once, before the lock; a tag whose manifest is gone or is not
+// an image is errUnusable.
 func (s *Storage) copyFromSecondary(ctx context.Context, sec *repo, digest string, id stages.StageID) (*StageDesc, error) {
+	tag := id.String()
+	d, err := sec.get(ctx, tag)
+	switch {
+	case isNotFound(err):
+		return nil, fmt.Errorf("%w: its manifest is gone", errUnusable)
+	case err != nil:
+		return nil, err
+	case !isImageManifest(d.MediaType):
+		return nil, fmt.Errorf("%w: %s is not an image manifest", errUnusable, d.MediaType)
+	}
+	desc, err := newStageDesc(id, s.primary, sec, d)
+	if err != nil {
+		return nil, err
+	}
+
 	held, release, err := s.o.locker.LockStage(ctx, s.project, digest)
 	if err != nil {
 		return nil, fmt.Errorf("lock stage %s: %w", digest, err)
@@ -104,27 +146,20 @@ func (s *Storage) copyFromSecondary(ctx context.Context, sec *repo, digest strin
 	defer release()
 	tags, err := s.primary.tags.fresh(held)
 	if err != nil {
-		return nil, err
+		return nil, leaseError(held, err)
 	}
 	if d, err := s.describeOldest(held, tags.stageIDs(digest)); d != nil || err != nil {
-		return d, err
+		return d, leaseError(held, err)
 	}
-	tag := id.String()
-	if err := s.primary.copyFrom(held, sec, tag); err != nil {
+	if err := s.primary.copyFrom(held, tag, desc); err != nil {
 		return nil, leaseError(held, err)
 	}
 	s.primary.tags.added(tag)
-	d, err := s.primary.get(held, tag)
-	if err != nil {
-		return nil, leaseError(held, err)
-	}
-	desc, err := newStageDesc(id, s.primary, s.primary, d)
-	if err != nil {
-		return nil, err
-	}
-	desc.Origin = OriginSecondary
 	release()
-	s.fillCaches(ctx, tag, s.caches)
+
+	desc.from = s.primary // the same manifest, byte for byte
+	desc.Origin = OriginSecondary
+	s.fillCaches(ctx, desc, s.caches)
 	return desc, nil
 }
 

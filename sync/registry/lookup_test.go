@@ -2,6 +2,8 @@ package registry_test
 
 import (
 	"context"
+	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -46,11 +48,9 @@ func TestLookupOldestUsableStage(t *testing.T) {
 	assert.Equal(t, wantConfig.String(), desc.ImportValues().ID)
 	assert.Equal(t, wantDigest.String(), desc.ImportValues().Digest)
 
-	labels, err := desc.Labels(context.Background())
-	require.NoError(t, err)
-	assert.Equal(t, project, labels[registry.LabelProject])
 	cfg, err := desc.Config(context.Background())
 	require.NoError(t, err)
+	assert.Equal(t, project, cfg.Config.Labels[registry.LabelProject])
 	assert.Equal(t, "linux/amd64", cfg.Platform().String())
 
 	none, err := s.Lookup(context.Background(), digestB)
@@ -143,11 +143,14 @@ func TestLookupPrefersCacheReposAndFillsThem(t *testing.T) {
 	reg2 := registrytest.New(t)
 	repo, cache1, cache2 = reg2.Host+"/shop", reg2.Host+"/cache-near", reg2.Host+"/cache-far"
 	img = pushStage(t, repo, digestA, 1000, "linux/amd64")
+	reg2.ResetRequests()
 	s, w = newStorage(t, repo, registry.WithCacheRepos(cache1, cache2))
 	desc, err = s.Lookup(context.Background(), digestA)
 	require.NoError(t, err)
 	want, _ := img.Digest()
 	assert.Equal(t, want, desc.Manifest.Digest)
+	assert.Equal(t, 1, reg2.Count("GET", "/v2/shop/manifests/"), "read once, for the run and both fills")
+	assert.Equal(t, 0, reg2.Count("GET", "/blobs/"), "one registry: blobs are mounted")
 	for _, c := range []string{cache1, cache2} {
 		assert.Equal(t, want, digestOf(t, c+":"+tag), c+" filled with the same manifest")
 	}
@@ -162,6 +165,7 @@ func TestLookupCopiesFromSecondaryRepos(t *testing.T) {
 	img := pushStage(t, secondary2, digestA, 700, "linux/amd64")
 	pushStage(t, secondary2, digestA, 900, "linux/amd64")
 
+	other.ResetRequests()
 	s, _ := newStorage(t, repo, registry.WithSecondaryRepos(secondary1, secondary2), registry.WithCacheRepos(cache))
 	desc, err := s.Lookup(context.Background(), digestA)
 	require.NoError(t, err)
@@ -169,11 +173,21 @@ func TestLookupCopiesFromSecondaryRepos(t *testing.T) {
 	tag := digestA + "-700"
 	assert.Equal(t, repo+":"+tag, desc.Ref.String(), "copied under the same tag")
 	assert.Equal(t, registry.OriginSecondary, desc.Origin)
+	assert.Equal(t, 1, other.Count("GET", "/v2/older-shop/manifests/"+tag), "the manifest is read once")
+	assert.Equal(t, 0, reg.Count("GET", "/manifests/"), "and not read back")
 	want, _ := img.Digest()
 	assert.Equal(t, want, desc.Manifest.Digest)
 	assert.Equal(t, want, digestOf(t, repo+":"+tag))
 	assert.Equal(t, want, digestOf(t, cache+":"+tag), "and into the cache repo")
-	assert.NotContains(t, tagsOf(t, secondary2), digestA+"-999", "secondary repos are read-only")
+	cfg, err := desc.Config(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, project, cfg.Config.Labels[registry.LabelProject])
+
+	// Secondary repos are read-only.
+	assert.ElementsMatch(t, []string{digestA + "-700", digestA + "-900"}, tagsOf(t, secondary2))
+	for _, method := range []string{"PUT", "POST", "PATCH", "DELETE"} {
+		assert.Zero(t, other.Count(method, ""), "a %s to the secondary registry", method)
+	}
 
 	again, err := s.Lookup(context.Background(), digestA)
 	require.NoError(t, err)
@@ -190,4 +204,41 @@ func copyTag(t *testing.T, from, to string) {
 	img, err := remote.Image(src)
 	require.NoError(t, err)
 	require.NoError(t, remote.Write(dst, img))
+}
+
+// A cache repo that fails other than by lacking a stage (it is down, it refuses
+// the credentials) is set aside for the rest of the run with one warning,
+// instead of costing every stage its retries.
+func TestFailingCacheRepoIsSetAside(t *testing.T) {
+	reg := registrytest.New(t)
+	repo, cache := reg.Host+"/shop", reg.Host+"/cache"
+	pushStage(t, repo, digestA, 1000, "linux/amd64")
+	pushStage(t, repo, digestB, 1000, "linux/amd64")
+	reg.Inject(func(w http.ResponseWriter, r *http.Request) bool {
+		if !strings.HasPrefix(r.URL.Path, "/v2/cache/") {
+			return false
+		}
+		http.Error(w, `{"errors":[{"code":"UNAVAILABLE","message":"injected"}]}`, http.StatusInternalServerError)
+		return true
+	})
+	s, w := newStorage(t, repo, registry.WithCacheRepos(cache))
+	ctx := context.Background()
+
+	desc, err := s.Lookup(ctx, digestA)
+	require.NoError(t, err)
+	require.NotNil(t, desc)
+	require.Len(t, w.all(), 1)
+	assert.Contains(t, w.all()[0], "--cache-repo "+cache+": read "+digestA+"-1000: ")
+	assert.Contains(t, w.all()[0], "(not using this cache repo for the rest of the run)")
+	asked := reg.Count("", "/v2/cache/")
+	assert.Greater(t, asked, 1, "retried first")
+
+	desc, err = s.Lookup(ctx, digestB)
+	require.NoError(t, err)
+	require.NotNil(t, desc)
+	_, published, err := s.Publish(ctx, strings.Repeat("c", 56), stageLabels, pushFunc(t, "linux/amd64", nil))
+	require.NoError(t, err)
+	require.True(t, published)
+	assert.Equal(t, asked, reg.Count("", "/v2/cache/"), "not asked again")
+	assert.Len(t, w.all(), 1)
 }

@@ -20,6 +20,7 @@ type ManifestListDesc struct {
 	Manifest v1.Descriptor
 	Stages   map[string]*StageDesc // by platform
 	raw      []byte
+	from     *repo // --repo
 }
 
 // rawManifest is a manifest to write as it is.
@@ -49,7 +50,7 @@ func (s *Storage) PublishManifestList(ctx context.Context, byPlatform map[string
 	if tags.has(tag) {
 		d, err := s.primary.get(ctx, tag)
 		if err == nil {
-			return &ManifestListDesc{Ref: s.primary.tag(tag), Manifest: d.Descriptor, Stages: byPlatform, raw: d.Manifest}, nil
+			return &ManifestListDesc{Ref: s.primary.tag(tag), Manifest: d.Descriptor, Stages: byPlatform, raw: d.Manifest, from: s.primary}, nil
 		}
 		if !isNotFound(err) {
 			return nil, err
@@ -85,5 +86,5 @@ func (s *Storage) PublishManifestList(ctx context.Context, byPlatform map[string
 	if err != nil {
 		return nil, err
 	}
-	return &ManifestListDesc{Ref: s.primary.tag(tag), Manifest: v1.Descriptor{MediaType: types.DockerManifestList, Size: size, Digest: digest}, Stages: byPlatform, raw: data}, nil
+	return &ManifestListDesc{Ref: s.primary.tag(tag), Manifest: v1.Descriptor{MediaType: types.DockerManifestList, Size: size, Digest: digest}, Stages: byPlatform, raw: data, from: s.primary}, nil
 }

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
@@ -23,11 +22,7 @@ func (s *Storage) Tags(ctx context.Context, fresh bool) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	tags := make([]string, 0, len(set.all))
-	for t := range set.all {
-		tags = append(tags, t)
-	}
-	return tags, nil
+	return set.tags(), nil
 }
 
 // PushMarker writes under tag the image werf uses for records in a repository:
@@ -46,7 +41,7 @@ func (s *Storage) PushMarker(ctx context.Context, tag string, labels map[string]
 		return err
 	}
 	cfg = cfg.DeepCopy()
-	cfg.Created.Time = time.Now().UTC()
+	cfg.Created.Time = s.o.now().UTC()
 	cfg.Config.Labels = labels
 	if img, err = mutate.ConfigFile(img, cfg); err != nil {
 		return err

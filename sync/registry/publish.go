@@ -52,6 +52,6 @@ func (s *Storage) Publish(ctx context.Context, digest string, labels StageLabels
 	}
 	desc.Origin = OriginBuilt
 	release()
-	s.fillCaches(ctx, tag, s.caches)
+	s.fillCaches(ctx, desc, s.caches)
 	return desc, true, nil
 }

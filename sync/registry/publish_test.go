@@ -3,6 +3,7 @@ package registry_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -40,9 +41,10 @@ func TestPublish(t *testing.T) {
 	assert.Equal(t, repo+":"+digestA+"-1700000000123", desc.Ref.String())
 	assert.Equal(t, digestOf(t, desc.Ref.String()), desc.Manifest.Digest)
 	assert.Equal(t, desc.Manifest.Digest, digestOf(t, cache+":"+digestA+"-1700000000123"), "the cache repo is filled")
+	assert.Equal(t, 1, reg.Count("GET", "/v2/shop/manifests/"), "read back once, for the run and the cache repo")
 	assert.Empty(t, w.all())
 
-	labels, err := desc.Labels(ctx)
+	cfg, err := desc.Config(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{
 		"werf":                      project,
@@ -51,7 +53,7 @@ func TestPublish(t *testing.T) {
 		"werf-project-repo-commit":  "0123456789abcdef0123456789abcdef01234567",
 		// sha256 of the dependency's stage ID
 		"werf-dependency-stage-id-" + stages.Sha256(strings.Repeat("d", 56)+"-42"): strings.Repeat("d", 56) + "-42",
-	}, labels)
+	}, cfg.Config.Labels)
 
 	// The run sees what it published without listing again.
 	reg.ResetRequests()
@@ -198,4 +200,75 @@ func (l losingLocker) LockStage(ctx context.Context, _, _ string) (context.Conte
 	held, cancel := context.WithCancelCause(ctx)
 	go func() { time.Sleep(20 * time.Millisecond); cancel(l.cause) }()
 	return held, func() { cancel(nil) }, nil
+}
+
+// The HTTP and Kubernetes lockers cancel the held context at release. A stage
+// published or found under the lock is still read and copied afterwards: its
+// config, the cache repo on another registry (blobs streamed after the release)
+// and the final repo.
+func TestPublishedStageOutlivesItsLock(t *testing.T) {
+	reg := registrytest.New(t)
+	other := registrytest.New(t)
+	repo, cache, final := reg.Host+"/shop", other.Host+"/cache", other.Host+"/release"
+	s, w := newStorage(t, repo, registry.WithLocker(releasingLocker{}), registry.WithCacheRepos(cache), registry.WithFinalRepo(final))
+	ctx := context.Background()
+
+	desc, published, err := s.Publish(ctx, digestA, stageLabels, pushFunc(t, "linux/amd64", nil))
+	require.NoError(t, err)
+	require.True(t, published)
+	assert.Empty(t, w.all())
+	assert.Equal(t, desc.Manifest.Digest, digestOf(t, cache+":"+desc.ID.String()), "the cache repo is filled after the release")
+	cfg, err := desc.Config(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, stageLabels.Version, cfg.Config.Labels[registry.LabelVersion])
+	ref, err := s.CopyToFinal(ctx, desc)
+	require.NoError(t, err)
+	assert.Equal(t, desc.Manifest.Digest, digestOf(t, ref.String()))
+
+	// Another builder's stage, found by the re-check under the lock.
+	_, err = s.Lookup(ctx, digestB)
+	require.NoError(t, err)
+	pushStage(t, repo, digestB, 1000, "linux/arm64")
+	found, published, err := s.Publish(ctx, digestB, stageLabels, pushFunc(t, "linux/arm64", nil))
+	require.NoError(t, err)
+	require.False(t, published)
+	cfg, err = found.Config(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "linux/arm64", cfg.Platform().String())
+	ref, err = s.CopyToFinal(ctx, found)
+	require.NoError(t, err)
+	assert.Equal(t, found.Manifest.Digest, digestOf(t, ref.String()))
+	assert.Empty(t, w.all())
+}
+
+// A config that could not be read is read again at the next call.
+func TestConfigReadFailureIsNotKept(t *testing.T) {
+	reg := registrytest.New(t)
+	repo := reg.Host + "/shop"
+	pushStage(t, repo, digestA, 1000, "linux/amd64")
+	s, _ := newStorage(t, repo)
+	desc, err := s.Lookup(context.Background(), digestA)
+	require.NoError(t, err)
+
+	reg.Inject(registrytest.Once(1, func(w http.ResponseWriter, r *http.Request) bool {
+		if !strings.Contains(r.URL.Path, "/blobs/") {
+			return false
+		}
+		http.Error(w, `{"errors":[{"code":"BLOB_UNKNOWN","message":"injected"}]}`, http.StatusNotFound)
+		return true
+	}))
+	_, err = desc.Config(context.Background())
+	require.ErrorContains(t, err, "--repo "+repo+": read the config of "+desc.ID.String()+": ")
+	cfg, err := desc.Config(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, "linux/amd64", cfg.Platform().String())
+}
+
+// releasingLocker cancels the held context at release, as the HTTP and Kubernetes
+// lockers do.
+type releasingLocker struct{}
+
+func (releasingLocker) LockStage(ctx context.Context, _, _ string) (context.Context, func(), error) {
+	held, cancel := context.WithCancel(ctx)
+	return held, cancel, nil
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -25,6 +26,7 @@ type repo struct {
 	puller  *remote.Puller
 	pusher  *remote.Pusher
 	tags    tagCache
+	down    atomic.Bool // a cache repo set aside for the rest of the run
 }
 
 func newRepo(o *options, role, address string) (*repo, error) {
@@ -105,28 +107,14 @@ func (r *repo) put(ctx context.Context, tag string, t remote.Taggable) error {
 	return nil
 }
 
-// copyFrom copies an image or an index, registry to registry, from src's tag into
-// this repository under the same tag. Blobs are mounted when both repositories
-// are on one registry and streamed through otherwise; nothing touches the disk.
-func (r *repo) copyFrom(ctx context.Context, src *repo, tag string) error {
-	d, err := src.get(ctx, tag)
-	if err != nil {
-		return err
-	}
-	opts := []remote.Option{remote.WithContext(ctx), remote.Reuse(r.pusher)}
-	if d.MediaType.IsIndex() {
-		idx, err := d.ImageIndex()
-		if err == nil {
-			err = remote.WriteIndex(r.tag(tag), idx, opts...)
-		}
-		if err != nil {
-			return r.errorf(fmt.Sprintf("copy %s from %s", tag, src.address), err)
-		}
-		return nil
-	}
-	img, err := d.Image()
+// copyFrom copies an image or an index this run has read, registry to registry,
+// into this repository under tag; its manifest is not read again. Blobs are
+// mounted when both repositories are on one registry and streamed through
+// otherwise; nothing touches the disk.
+func (r *repo) copyFrom(ctx context.Context, tag string, m Manifest) error {
+	t, src, err := m.contents(ctx)
 	if err == nil {
-		err = remote.Write(r.tag(tag), img, opts...)
+		err = remote.Push(r.tag(tag), t, remote.WithContext(ctx), remote.Reuse(r.pusher))
 	}
 	if err != nil {
 		return r.errorf(fmt.Sprintf("copy %s from %s", tag, src.address), err)

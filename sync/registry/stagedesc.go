@@ -22,12 +22,13 @@ type StageDesc struct {
 	ConfigID v1.Hash       // the image config's digest
 	Origin   Origin        // how this run came to have it
 
-	raw  *remote.Descriptor // the manifest as read, for tagging it elsewhere
-	from *repo              // where it was read: a cache repo or --repo
+	raw        []byte       // the manifest as read, for copying and tagging it elsewhere
+	manifest   *v1.Manifest // raw, parsed
+	layersSize int64
+	from       *repo // where it was read: a cache repo, a secondary repo or --repo
 
-	once   sync.Once
-	config *v1.ConfigFile
-	err    error
+	mu     sync.Mutex
+	config *v1.ConfigFile // once read
 }
 
 func newStageDesc(id stages.StageID, primary, from *repo, d *remote.Descriptor) (*StageDesc, error) {
@@ -35,39 +36,43 @@ func newStageDesc(id stages.StageID, primary, from *repo, d *remote.Descriptor) 
 	if err != nil {
 		return nil, from.errorf("read "+id.String(), err)
 	}
+	var size int64
+	for _, l := range m.Layers {
+		size += l.Size
+	}
 	return &StageDesc{
-		ID:       id,
-		Ref:      primary.tag(id.String()),
-		Manifest: d.Descriptor,
-		ConfigID: m.Config.Digest,
-		Origin:   OriginRepo,
-		raw:      d,
-		from:     from,
+		ID:         id,
+		Ref:        primary.tag(id.String()),
+		Manifest:   d.Descriptor,
+		ConfigID:   m.Config.Digest,
+		Origin:     OriginRepo,
+		raw:        d.Manifest,
+		manifest:   m,
+		layersSize: size,
+		from:       from,
 	}, nil
 }
 
 // Config reads the stage's image config: labels, platform, history. The manifest
-// read at lookup serves, so this costs one blob read.
+// read at lookup serves, so this costs one blob read, read with ctx; a config
+// read is kept, a failure is not.
 func (d *StageDesc) Config(ctx context.Context) (*v1.ConfigFile, error) {
-	d.once.Do(func() {
-		img, err := d.raw.Image()
-		if err == nil {
-			d.config, err = img.ConfigFile()
-		}
-		if err != nil {
-			d.err = d.from.errorf("read the config of "+d.ID.String(), err)
-		}
-	})
-	return d.config, d.err
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.config != nil {
+		return d.config, nil
+	}
+	cfg, err := d.from.configFile(ctx, d.ConfigID)
+	if err != nil {
+		return nil, d.from.errorf("read the config of "+d.ID.String(), err)
+	}
+	d.config = cfg
+	return cfg, nil
 }
 
-// Labels are the stage image's labels.
-func (d *StageDesc) Labels(ctx context.Context) (map[string]string, error) {
-	cfg, err := d.Config(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return cfg.Config.Labels, nil
+// image is the stage's image, its blobs read with ctx from where it was found.
+func (d *StageDesc) image(ctx context.Context) (v1.Image, error) {
+	return d.from.image(ctx, d.Manifest, d.raw, d.manifest)
 }
 
 // Origin is how a run came to have a stage.
@@ -86,14 +91,5 @@ func (d *StageDesc) ImportValues() stages.ImportValues {
 }
 
 // LayersSize is the compressed size of the stage's layers, as werf reports it.
-func (d *StageDesc) LayersSize() (int64, error) {
-	m, err := v1.ParseManifest(bytes.NewReader(d.raw.Manifest))
-	if err != nil {
-		return 0, err
-	}
-	var size int64
-	for _, l := range m.Layers {
-		size += l.Size
-	}
-	return size, nil
-}
+// The error is always nil: the size is the manifest's, read at lookup.
+func (d *StageDesc) LayersSize() (int64, error) { return d.layersSize, nil }

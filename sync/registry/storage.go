@@ -51,14 +51,6 @@ func New(project, repoAddress string, opts ...Option) (*Storage, error) {
 // Repo is --repo as given.
 func (s *Storage) Repo() string { return s.primary.address }
 
-// FinalRepo is --final-repo as given, "" when there is none.
-func (s *Storage) FinalRepo() string {
-	if s.final == nil {
-		return ""
-	}
-	return s.final.address
-}
-
 func (s *Storage) warnf(format string, args ...any) { s.o.warn(fmt.Sprintf(format, args...)) }
 
 // Credentials are the username and password this storage would use for a registry

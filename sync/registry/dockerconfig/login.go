@@ -67,15 +67,6 @@ var ErrNoUsername = errors.New("a username is needed (-u): registries take a tok
 
 var errNoPassword = errors.New("a password or token is needed (--password-stdin or -p)")
 
-// Verify checks credentials with the registry, as docker login does: it pings
-// /v2/, follows the challenge (for a bearer challenge, the token exchange with
-// the username and password), and reads /v2/ with the result. A 401 or 403 on
-// the way is ErrRefused. The password is never part of an error.
-func Verify(ctx context.Context, srv Server, username, password string, opts ...Option) error {
-	o := newOptions(opts)
-	return o.verify(ctx, srv, username, password, o.insecureFor(srv.Host))
-}
-
 func (o *options) insecureFor(host string) bool {
 	if o.insecure || o.hosts == nil {
 		return o.insecure
@@ -84,6 +75,10 @@ func (o *options) insecureFor(host string) bool {
 	return err == nil && len(marked) > 0
 }
 
+// verify checks credentials with the registry, as docker login does: it pings
+// /v2/, follows the challenge (for a bearer challenge, the token exchange with
+// the username and password), and reads /v2/ with the result. A 401 or 403 on
+// the way is ErrRefused. The password is never part of an error.
 func (o *options) verify(ctx context.Context, srv Server, username, password string, insecure bool) error {
 	switch {
 	case username == "":

@@ -22,11 +22,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 // Store is a running local stages store.
@@ -35,6 +36,9 @@ type Store struct {
 	addr   string
 	server *http.Server
 	done   chan error
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Open starts the store kept in dir.
@@ -82,11 +86,14 @@ func listen(dir string) (net.Listener, error) {
 // Addr is the store's registry address, host:port.
 func (s *Store) Addr() string { return s.addr }
 
-// Dir is where the store keeps its data.
-func (s *Store) Dir() string { return s.dir }
-
-// Close stops the store; what it holds stays on disk.
+// Close stops the store; what it holds stays on disk. Closing again returns
+// what the first Close did.
 func (s *Store) Close() error {
+	s.closeOnce.Do(func() { s.closeErr = s.close() })
+	return s.closeErr
+}
+
+func (s *Store) close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := s.server.Shutdown(ctx); err != nil {
@@ -147,17 +154,31 @@ func manifestRequest(p string) (repo, ref string, ok bool) {
 	return rest[:i], rest[i+len("/manifests/"):], true
 }
 
-// save writes a manifest and its media type atomically.
-func (s *Store) save(repo, ref, mediaType string, body []byte) error {
+// tmpPrefix starts the names of files being written; no tag or digest starts
+// with a dot.
+const tmpPrefix = ".tmp-"
+
+// save writes a manifest and its media type atomically: each writer writes its
+// own temporary file, then renames it into place.
+func (s *Store) save(repo, ref, mediaType string, body []byte) (err error) {
 	p := s.manifestPath(repo, ref)
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return err
 	}
-	tmp := p + ".tmp"
-	if err := os.WriteFile(tmp, append([]byte(mediaType+"\n"), body...), 0o644); err != nil {
+	f, err := os.CreateTemp(filepath.Dir(p), tmpPrefix+"*")
+	if err != nil {
 		return err
 	}
-	return os.Rename(tmp, p)
+	defer func() {
+		if err != nil {
+			os.Remove(f.Name())
+		}
+	}()
+	_, err = f.Write(append([]byte(mediaType+"\n"), body...))
+	if err = errors.Join(err, f.Chmod(0o644), f.Close()); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), p)
 }
 
 // replay puts the kept manifests back into a fresh registry: images first, then
@@ -170,8 +191,8 @@ func (s *Store) replay(backend http.Handler) error {
 	var all []saved
 	root := filepath.Join(s.dir, "manifests")
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || strings.HasSuffix(p, ".tmp") {
-			return err
+		if err != nil || d.IsDir() || strings.HasPrefix(d.Name(), tmpPrefix) {
+			return err // a file a crashed writer left is not a manifest
 		}
 		rel, err := filepath.Rel(root, p)
 		if err != nil {
@@ -191,11 +212,15 @@ func (s *Store) replay(backend http.Handler) error {
 	if err != nil {
 		return fmt.Errorf("local stages store %s: %w", s.dir, err)
 	}
-	sort.SliceStable(all, func(i, j int) bool {
-		return !strings.Contains(all[i].mediaType, "list") && !strings.Contains(all[i].mediaType, "index") &&
-			(strings.Contains(all[j].mediaType, "list") || strings.Contains(all[j].mediaType, "index"))
-	})
+	var images, indexes []saved
 	for _, m := range all {
+		if types.MediaType(m.mediaType).IsIndex() {
+			indexes = append(indexes, m)
+		} else {
+			images = append(images, m)
+		}
+	}
+	for _, m := range append(images, indexes...) {
 		req := httptest.NewRequest(http.MethodPut, "/v2/"+m.repo+"/manifests/"+m.ref, bytes.NewReader(m.body))
 		req.Header.Set("Content-Type", m.mediaType)
 		rec := httptest.NewRecorder()

@@ -1,9 +1,13 @@
 package localstore_test
 
 import (
+	"io/fs"
+	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
@@ -49,4 +53,51 @@ func TestStorePersists(t *testing.T) {
 	tags, err := remote.List(repo)
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{"stage-1", "list"}, tags)
+}
+
+// Builders writing one tag at once each write their own temporary file: every
+// write succeeds, one of them is kept, and no temporary file is left.
+func TestConcurrentWritesOfOneTag(t *testing.T) {
+	dir := t.TempDir()
+	s, err := localstore.Open(dir)
+	require.NoError(t, err)
+	defer s.Close() // a second Close is harmless
+	ref, _ := name.NewTag(s.Addr() + "/shop:stage-1")
+	imgs := make([]v1.Image, 8)
+	for i := range imgs {
+		imgs[i], err = random.Image(16, 1)
+		require.NoError(t, err)
+	}
+	var wg sync.WaitGroup
+	for _, img := range imgs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			assert.NoError(t, remote.Write(ref, img))
+		}()
+	}
+	wg.Wait()
+
+	var left []string
+	require.NoError(t, filepath.WalkDir(filepath.Join(dir, "manifests"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			left = append(left, d.Name())
+		}
+		return err
+	}))
+	assert.Equal(t, []string{"stage-1"}, left)
+	require.NoError(t, s.Close())
+
+	again, err := localstore.Open(dir)
+	require.NoError(t, err)
+	defer again.Close()
+	got, err := remote.Image(ref)
+	require.NoError(t, err)
+	gotDigest, _ := got.Digest()
+	var digests []v1.Hash
+	for _, img := range imgs {
+		d, _ := img.Digest()
+		digests = append(digests, d)
+	}
+	assert.Contains(t, digests, gotDigest)
 }
