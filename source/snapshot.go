@@ -3,7 +3,6 @@ package source
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"path/filepath"
@@ -14,19 +13,18 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
-	"github.com/go-git/go-git/v5/plumbing/storer"
 )
 
 // maxSymlinks bounds symlink resolution, as the kernel's ELOOP does.
 const maxSymlinks = 40
 
-// Snapshot is one immutable view of the project's files.
+// Snapshot is one immutable view of the project's files. It is safe for
+// concurrent use: the image tasks of a build read one snapshot at once.
 type Snapshot struct {
-	repo        *git.Repository
-	repoDir     string // absolute root of the git worktree
-	projectPath string // project directory relative to repoDir, slash-separated, "" at the root
-	objects     storer.EncodedObjectStorer
-	root        *object.Tree
+	repoDir     string        // absolute root of the git worktree
+	projectPath string        // project directory relative to repoDir, slash-separated, "" at the root
+	objects     *objectReader // safe for concurrent use, as all of the snapshot is
+	root        *Tree
 	head        *object.Commit // nil when the repository has no commit yet (--dev only)
 	dev         bool
 }
@@ -88,7 +86,7 @@ func Open(projectDir string, opts ...Option) (*Snapshot, error) {
 	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 		return nil, fmt.Errorf("project directory %s is outside its git worktree %s", projectDir, repoDir)
 	}
-	s := &Snapshot{repo: repo, repoDir: repoDir, projectPath: filepath.ToSlash(rel), objects: repo.Storer, dev: o.worktree}
+	s := &Snapshot{repoDir: repoDir, projectPath: filepath.ToSlash(rel), dev: o.worktree}
 	if s.projectPath == "." {
 		s.projectPath = ""
 	}
@@ -107,10 +105,14 @@ func Open(projectDir string, opts ...Option) (*Snapshot, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read working tree %s: %w", repoDir, err)
 		}
-		s.root, s.objects = root, objects
+		s.objects = newObjectReader(objects)
+		if s.root, err = s.objects.tree(root); err != nil {
+			return nil, fmt.Errorf("read working tree %s: %w", repoDir, err)
+		}
 		return s, nil
 	}
-	if s.root, err = head.Tree(); err != nil {
+	s.objects = newObjectReader(repo.Storer)
+	if s.root, err = s.objects.tree(head.TreeHash); err != nil {
 		return nil, fmt.Errorf("read tree of commit %s in %s: %w", head.Hash, repoDir, err)
 	}
 	return s, nil
@@ -155,8 +157,12 @@ func (s *Snapshot) CommitTime() time.Time {
 	return s.head.Author.When
 }
 
-// Objects is the git object store the snapshot's trees and blobs are read from.
-func (s *Snapshot) Objects() storer.EncodedObjectStorer { return s.objects }
+// ReadTree reads the tree object h: a tree of the snapshot, or of the commit
+// that a working-tree snapshot was taken over.
+func (s *Snapshot) ReadTree(h plumbing.Hash) (*Tree, error) { return s.objects.tree(h) }
+
+// ReadBlob reads the content of the blob object h.
+func (s *Snapshot) ReadBlob(h plumbing.Hash) ([]byte, error) { return s.objects.blob(h) }
 
 // Clean turns a project-relative path into its canonical slash form and refuses
 // absolute paths and paths that leave the project directory. "" and "." are the
@@ -226,24 +232,11 @@ func (s *Snapshot) ReadFile(rel string) ([]byte, error) {
 	default:
 		return nil, &fs.PathError{Op: "read", Path: rel, Err: errors.New("not a regular file")}
 	}
-	return s.readBlob(e.Hash)
-}
-
-func (s *Snapshot) readBlob(h plumbing.Hash) ([]byte, error) {
-	obj, err := s.objects.EncodedObject(plumbing.BlobObject, h)
-	if err != nil {
-		return nil, fmt.Errorf("read git blob %s: %w", h, err)
-	}
-	r, err := obj.Reader()
-	if err != nil {
-		return nil, fmt.Errorf("read git blob %s: %w", h, err)
-	}
-	defer r.Close()
-	return io.ReadAll(r)
+	return s.objects.blob(e.Hash)
 }
 
 // Tree returns the git tree at a project-relative directory ("" for the project directory).
-func (s *Snapshot) Tree(rel string) (*object.Tree, error) {
+func (s *Snapshot) Tree(rel string) (*Tree, error) {
 	e, err := s.Stat(rel)
 	if err != nil {
 		return nil, err
@@ -251,7 +244,7 @@ func (s *Snapshot) Tree(rel string) (*object.Tree, error) {
 	if !e.IsDir() {
 		return nil, &fs.PathError{Op: "tree", Path: rel, Err: errors.New("not a directory")}
 	}
-	return object.GetTree(s.objects, e.Hash)
+	return s.objects.tree(e.Hash)
 }
 
 // Walk calls fn for every entry under the project-relative directory dir, in git's
@@ -270,8 +263,8 @@ func (s *Snapshot) Walk(dir string, fn func(e Entry) error) error {
 	return err
 }
 
-func (s *Snapshot) walkTree(t *object.Tree, dir string, fn func(e Entry) error) error {
-	for _, te := range t.Entries {
+func (s *Snapshot) walkTree(t *Tree, dir string, fn func(e Entry) error) error {
+	for te := range t.Entries() {
 		e := Entry{Path: path.Join(dir, te.Name), Mode: te.Mode, Hash: te.Hash}
 		err := fn(e)
 		if errors.Is(err, fs.SkipDir) {
@@ -283,9 +276,9 @@ func (s *Snapshot) walkTree(t *object.Tree, dir string, fn func(e Entry) error) 
 		if te.Mode != filemode.Dir {
 			continue
 		}
-		sub, err := object.GetTree(s.objects, te.Hash)
+		sub, err := s.objects.tree(te.Hash)
 		if err != nil {
-			return fmt.Errorf("read git tree %s (%s): %w", te.Hash, e.Path, err)
+			return fmt.Errorf("%s: %w", e.Path, err)
 		}
 		if err := s.walkTree(sub, e.Path, fn); err != nil {
 			return err
@@ -309,7 +302,7 @@ func (s *Snapshot) resolve(p string, follow bool) (Entry, error) {
 		if links++; links > maxSymlinks {
 			return Entry{}, &fs.PathError{Op: "resolve", Path: p, Err: errors.New("too many levels of symbolic links")}
 		}
-		target, err := s.readBlob(e.Hash)
+		target, err := s.objects.blob(e.Hash)
 		if err != nil {
 			return Entry{}, err
 		}
@@ -341,8 +334,8 @@ func (s *Snapshot) walkTo(p string, follow bool) (e Entry, rest string, err erro
 		if t == nil {
 			return Entry{}, "", &fs.PathError{Op: "lookup", Path: s.projectRel(p), Err: fs.ErrNotExist}
 		}
-		te := findEntry(t, name)
-		if te == nil {
+		te, ok := t.Find(name)
+		if !ok {
 			return Entry{}, "", &fs.PathError{Op: "lookup", Path: s.projectRel(p), Err: fs.ErrNotExist}
 		}
 		e = Entry{Path: path.Join(e.Path, name), Mode: te.Mode, Hash: te.Hash}
@@ -353,22 +346,14 @@ func (s *Snapshot) walkTo(p string, follow bool) (e Entry, rest string, err erro
 				return e, strings.Join(parts[i+1:], "/"), nil
 			}
 		case te.Mode == filemode.Dir:
-			if t, err = object.GetTree(s.objects, te.Hash); err != nil {
-				return Entry{}, "", fmt.Errorf("read git tree %s (%s): %w", te.Hash, e.Path, err)
+			if t, err = s.objects.tree(te.Hash); err != nil {
+				return Entry{}, "", fmt.Errorf("%s: %w", e.Path, err)
 			}
 		default:
 			t = nil
 		}
 	}
 	return e, "", nil
-}
-
-func findEntry(t *object.Tree, name string) *object.TreeEntry {
-	e, err := t.FindEntry(name)
-	if err != nil {
-		return nil
-	}
-	return e
 }
 
 // Submodule opens the commit a gitlink at a project-relative path points to, from
@@ -387,9 +372,10 @@ func (s *Snapshot) Submodule(rel string, commit plumbing.Hash) (*Snapshot, error
 	if err != nil {
 		return nil, fmt.Errorf("submodule %s: commit %s: %w (git submodule update --init)", rel, commit, err)
 	}
-	root, err := c.Tree()
+	objects := newObjectReader(repo.Storer)
+	root, err := objects.tree(c.TreeHash)
 	if err != nil {
 		return nil, fmt.Errorf("submodule %s: tree of %s: %w", rel, commit, err)
 	}
-	return &Snapshot{repo: repo, repoDir: dir, objects: repo.Storer, root: root, head: c, dev: s.dev}, nil
+	return &Snapshot{repoDir: dir, objects: objects, root: root, head: c, dev: s.dev}, nil
 }

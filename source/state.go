@@ -55,7 +55,7 @@ func (s *Snapshot) FileState(rel string) (FileState, error) {
 		if err != nil {
 			return Absent, err
 		}
-		committed, err := s.readBlob(entry.Hash)
+		committed, err := s.objects.blob(entry.Hash)
 		if err != nil {
 			return Absent, err
 		}

@@ -21,15 +21,16 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/storer"
 )
 
-// snapshotWorktree hashes the working tree into a virtual commit tree: tracked files
-// as they are on disk (deleted ones dropped), untracked files unless ignored, each
-// blob and tree hashed as git would. A file whose size and mtime match the index
+// snapshotWorktree hashes the working tree into a virtual commit tree, and returns
+// its root tree's hash and a store that serves it: tracked files as they are on
+// disk (deleted ones dropped), untracked files unless ignored, each blob and tree
+// hashed as git would. A file whose size and mtime match the index
 // (and is not racily clean) keeps the index's hash, so only changed files are read.
 // New objects live in memory; the repository is not touched.
-func snapshotWorktree(repo *git.Repository, repoDir string) (*object.Tree, storer.EncodedObjectStorer, error) {
+func snapshotWorktree(repo *git.Repository, repoDir string) (plumbing.Hash, storer.EncodedObjectStorer, error) {
 	idx, err := repo.Storer.Index()
 	if err != nil {
-		return nil, nil, fmt.Errorf("read git index: %w", err)
+		return plumbing.ZeroHash, nil, fmt.Errorf("read git index: %w", err)
 	}
 	w := &worktreeWalker{
 		repoDir:     repoDir,
@@ -51,19 +52,15 @@ func snapshotWorktree(repo *git.Repository, repoDir string) (*object.Tree, store
 	}
 	h, err := w.dir("", ignorePatterns(repoDir), false)
 	if err != nil {
-		return nil, nil, err
+		return plumbing.ZeroHash, nil, err
 	}
 	if h.IsZero() {
 		h, err = w.objects.add(&object.Tree{}) // an empty working tree is git's empty tree
 		if err != nil {
-			return nil, nil, err
+			return plumbing.ZeroHash, nil, err
 		}
 	}
-	root, err := object.GetTree(w.objects, h)
-	if err != nil {
-		return nil, nil, err
-	}
-	return root, w.objects, nil
+	return h, w.objects, nil
 }
 
 // ignorePatterns are the patterns git applies before any .gitignore: the user's and

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 
 	"github.com/dagwerf/dagwerf/stages/pathmatch"
 )
@@ -73,11 +74,11 @@ func (c *Context) listAddFiles(projectDir string) ([]string, error) {
 		}
 	}
 	for _, f := range c.addFiles {
-		abs := filepath.Join(projectDir, filepath.FromSlash(c.dir), filepath.FromSlash(f))
-		fi, err := os.Lstat(abs)
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%q was not found in the working tree (contextAddFiles are relative to the context %s)", f, contextName(c.dir))
+		abs, err := c.addFilePath(projectDir, f)
+		if err != nil {
+			return nil, err
 		}
+		fi, err := os.Lstat(abs)
 		if err != nil {
 			return nil, err
 		}
@@ -99,6 +100,30 @@ func (c *Context) listAddFiles(projectDir string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// addFilePath is where a contextAddFiles entry lies in the working tree. Like
+// every path dagwerf reads, it must stay inside the repository: a directory on
+// the way that is a symlink leading out of it is refused. (The entry itself, if
+// a symlink, is taken as a link and never followed.) The path is returned as
+// written, not resolved: it is what the digest names.
+func (c *Context) addFilePath(projectDir, f string) (string, error) {
+	abs := filepath.Join(projectDir, filepath.FromSlash(c.dir), filepath.FromSlash(f))
+	parent, err := filepath.EvalSymlinks(filepath.Dir(abs))
+	if err == nil {
+		_, err = os.Lstat(abs)
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("%q was not found in the working tree (contextAddFiles are relative to the context %s)", f, contextName(c.dir))
+	}
+	if err != nil {
+		return "", err
+	}
+	repo := c.snap.RepoDir()
+	if rel, err := filepath.Rel(repo, parent); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("%q leads out of the repository through a symlink (to %s): contextAddFiles must lie inside %s", f, parent, repo)
+	}
+	return abs, nil
 }
 
 func copyFile(w io.Writer, file string) error {

@@ -1,6 +1,8 @@
 package buildcontext
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -107,4 +109,42 @@ func TestAddFilesMissing(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.Checksum([]string{"."})
 	assert.EqualError(t, err, `contextAddFiles: "generated.json" was not found in the working tree (contextAddFiles are relative to the context (the project directory))`)
+}
+
+// A committed directory symlink that leads out of the repository never lets
+// contextAddFiles read (or export) a file outside it; one that stays inside does.
+func TestAddFilesThroughSymlinkedDirectory(t *testing.T) {
+	outside := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(outside, "secret.txt"), []byte("outside\n"), 0o644))
+	r := gittest.New(t)
+	r.CommitFiles(map[string]string{"Dockerfile": "FROM alpine\n", "inside/ok.txt": "inside\n"})
+	r.Symlink(outside, "out")
+	r.Symlink("inside", "in")
+	r.Commit("symlinks")
+	s, err := source.Open(r.Dir)
+	require.NoError(t, err)
+
+	tests := []struct {
+		file    string
+		wantErr string
+	}{
+		{"in/ok.txt", ""},
+		{"out/secret.txt", `"out/secret.txt" leads out of the repository through a symlink`},
+		{"out", ""}, // the link itself is taken as a link, not followed
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			c, err := New(s, "", WithAddFiles(tt.file))
+			require.NoError(t, err)
+			_, sumErr := c.Checksum([]string{"."})
+			exportErr := c.Export(t.TempDir())
+			if tt.wantErr == "" {
+				assert.NoError(t, sumErr)
+				assert.NoError(t, exportErr)
+				return
+			}
+			assert.ErrorContains(t, sumErr, tt.wantErr)
+			assert.ErrorContains(t, exportErr, tt.wantErr)
+		})
+	}
 }

@@ -3,15 +3,12 @@ package buildcontext
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 
-	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/dagwerf/dagwerf/source"
 )
@@ -34,7 +31,10 @@ func (c *Context) Export(dst string) error {
 		return fmt.Errorf("the build context %s is not a directory", contextName(c.dir))
 	}
 	for _, f := range c.addFiles {
-		src := filepath.Join(c.snap.ProjectDir(), filepath.FromSlash(c.dir), filepath.FromSlash(f))
+		src, err := c.addFilePath(c.snap.ProjectDir(), f)
+		if err != nil {
+			return fmt.Errorf("contextAddFiles: %w", err)
+		}
 		if err := copyTree(src, filepath.Join(dst, filepath.FromSlash(path.Clean(f)))); err != nil {
 			return fmt.Errorf("contextAddFiles %s: %w", f, err)
 		}
@@ -48,11 +48,11 @@ func (c *Context) exportTree(snap *source.Snapshot, dir source.Entry, ignorePath
 	if err := os.MkdirAll(dst, 0o755); err != nil {
 		return err
 	}
-	t, err := object.GetTree(snap.Objects(), dir.Hash)
+	t, err := snap.ReadTree(dir.Hash)
 	if err != nil {
 		return err
 	}
-	for _, te := range t.Entries {
+	for te := range t.Entries() {
 		p := path.Join(ignorePath, te.Name)
 		if c.ignore != nil && !c.ignore.Match(p) {
 			isDir := te.Mode == filemode.Dir || te.Mode == filemode.Submodule
@@ -75,7 +75,7 @@ func (c *Context) exportTree(snap *source.Snapshot, dir source.Entry, ignorePath
 			}
 		case filemode.Symlink:
 			var link []byte
-			if link, err = readBlob(snap, entry); err == nil {
+			if link, err = snap.ReadBlob(entry.Hash); err == nil {
 				err = os.Symlink(string(link), target)
 			}
 		default:
@@ -84,7 +84,7 @@ func (c *Context) exportTree(snap *source.Snapshot, dir source.Entry, ignorePath
 				mode = 0o755
 			}
 			var data []byte
-			if data, err = readBlob(snap, entry); err == nil {
+			if data, err = snap.ReadBlob(entry.Hash); err == nil {
 				err = os.WriteFile(target, data, mode)
 			}
 		}
@@ -93,19 +93,6 @@ func (c *Context) exportTree(snap *source.Snapshot, dir source.Entry, ignorePath
 		}
 	}
 	return nil
-}
-
-func readBlob(snap *source.Snapshot, e source.Entry) ([]byte, error) {
-	obj, err := snap.Objects().EncodedObject(plumbing.BlobObject, e.Hash)
-	if err != nil {
-		return nil, err
-	}
-	r, err := obj.Reader()
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	return io.ReadAll(r)
 }
 
 // copyTree copies a working-tree file, symlink or directory.

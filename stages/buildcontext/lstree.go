@@ -12,7 +12,6 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/dagwerf/dagwerf/source"
 	"github.com/dagwerf/dagwerf/stages/pathmatch"
@@ -94,11 +93,11 @@ func (w *walker) visit(snap *source.Snapshot, prefix string, e source.Entry, t *
 	case filemode.Dir:
 		switch {
 		case w.m.Descend(p):
-			sub, err := object.GetTree(snap.Objects(), e.Hash)
+			sub, err := snap.ReadTree(e.Hash)
 			if err != nil {
 				return fmt.Errorf("read git tree of %s: %w", p, err)
 			}
-			for _, te := range sub.Entries {
+			for te := range sub.Entries() {
 				child := source.Entry{Path: join(e.Path, te.Name), Mode: te.Mode, Hash: te.Hash}
 				if err := w.visit(snap, prefix, child, t); err != nil {
 					return err
@@ -138,11 +137,11 @@ func (w *walker) visit(snap *source.Snapshot, prefix string, e source.Entry, t *
 
 // visitRoot walks the entries of a submodule's root tree.
 func (w *walker) visitRoot(snap *source.Snapshot, prefix string, root source.Entry, t *tree) error {
-	sub, err := object.GetTree(snap.Objects(), root.Hash)
+	sub, err := snap.ReadTree(root.Hash)
 	if err != nil {
 		return fmt.Errorf("read git tree of %s: %w", prefix, err)
 	}
-	for _, te := range sub.Entries {
+	for te := range sub.Entries() {
 		if err := w.visit(snap, prefix, source.Entry{Path: join("", te.Name), Mode: te.Mode, Hash: te.Hash}, t); err != nil {
 			return err
 		}

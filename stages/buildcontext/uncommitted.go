@@ -9,8 +9,6 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/object"
-	"github.com/go-git/go-git/v5/plumbing/storer"
 
 	"github.com/dagwerf/dagwerf/source"
 	"github.com/dagwerf/dagwerf/stages/pathmatch"
@@ -37,7 +35,7 @@ func (c *Context) Uncommitted(worktree *source.Snapshot, sources []string) ([]st
 	}
 	var out []string
 	// The working tree's objects include the commit's: one store reads both trees.
-	err = diffTrees(worktree.Objects(), committed, current, c.dir, func(p string) {
+	err = diffTrees(worktree, committed, current, c.dir, func(p string) {
 		if m.Match(p) && !c.isAddFile(p) {
 			out = append(out, p)
 		}
@@ -73,15 +71,15 @@ func treeHash(s *source.Snapshot, dir string) (plumbing.Hash, error) {
 
 // diffTrees reports every file path that differs between two trees, skipping
 // subtrees whose hashes are equal.
-func diffTrees(objects storer.EncodedObjectStorer, a, b plumbing.Hash, prefix string, changed func(string)) error {
+func diffTrees(snap *source.Snapshot, a, b plumbing.Hash, prefix string, changed func(string)) error {
 	if a == b {
 		return nil
 	}
-	ea, err := treeEntries(objects, a)
+	ea, err := treeEntries(snap, a)
 	if err != nil {
 		return err
 	}
-	eb, err := treeEntries(objects, b)
+	eb, err := treeEntries(snap, b)
 	if err != nil {
 		return err
 	}
@@ -109,7 +107,7 @@ func diffTrees(objects storer.EncodedObjectStorer, a, b plumbing.Hash, prefix st
 			if dirB {
 				hb = y.Hash
 			}
-			if err := diffTrees(objects, ha, hb, p, changed); err != nil {
+			if err := diffTrees(snap, ha, hb, p, changed); err != nil {
 				return err
 			}
 			if (inA && !dirA) || (inB && !dirB) {
@@ -122,16 +120,16 @@ func diffTrees(objects storer.EncodedObjectStorer, a, b plumbing.Hash, prefix st
 	return nil
 }
 
-func treeEntries(objects storer.EncodedObjectStorer, h plumbing.Hash) (map[string]object.TreeEntry, error) {
-	out := map[string]object.TreeEntry{}
+func treeEntries(snap *source.Snapshot, h plumbing.Hash) (map[string]source.TreeEntry, error) {
+	out := map[string]source.TreeEntry{}
 	if h.IsZero() {
 		return out, nil
 	}
-	t, err := object.GetTree(objects, h)
+	t, err := snap.ReadTree(h)
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range t.Entries {
+	for e := range t.Entries() {
 		out[e.Name] = e
 	}
 	return out, nil
