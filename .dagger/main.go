@@ -88,6 +88,9 @@ func (m *Dagwerf) Build(
 	// Repository final images are copied to.
 	// +optional
 	finalRepo string,
+	// Where werf v3 keeps repo's records, when repo carries its marker saying so.
+	// +optional
+	metaRepo string,
 	// Repositories read before repo and filled after builds.
 	// +optional
 	cacheRepo []string,
@@ -137,7 +140,7 @@ func (m *Dagwerf) Build(
 		return nil, err
 	}
 	defer os.RemoveAll(work)
-	mod.Repo, mod.FinalRepo, mod.CacheRepos, mod.SecondaryRepos = repo, finalRepo, cacheRepo, secondaryRepo
+	mod.Repo, mod.FinalRepo, mod.MetaRepo, mod.CacheRepos, mod.SecondaryRepos = repo, finalRepo, metaRepo, cacheRepo, secondaryRepo
 	mod.Platforms, mod.CustomTags, mod.Images, mod.Env, mod.Dev = platform, addCustomTag, image, env, dev
 	mod.Synchronization, mod.ParallelTasksLimit, mod.KeepGoing = synchronization, parallelTasksLimit, keepGoing
 	mod.Insecure, mod.SkipTLSVerify = insecureRegistry, skipTlsVerifyRegistry

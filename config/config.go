@@ -24,7 +24,22 @@ type Meta struct {
 	ConfigVersion int
 	Project       string
 	Build         Build
+	Cleanup       Cleanup
 }
+
+// Cleanup is the meta document's cleanup section, as far as a build reads it.
+type Cleanup struct {
+	Disable                            bool
+	DisableKubernetesBasedPolicy       bool
+	DisableGitHistoryBasedPolicy       bool
+	DisableBuiltWithinLastNHoursPolicy bool
+	KeepImagesBuiltWithinLastNHours    *int // nil: werf's default
+}
+
+// GitHistoryRecords reports whether a build writes werf's records that link
+// images to commits for the git-history-based cleanup: not when cleanup, or
+// that policy, is disabled, as werf decides.
+func (c Cleanup) GitHistoryRecords() bool { return !c.Disable && !c.DisableGitHistoryBasedPolicy }
 
 // Build is the meta document's build section: defaults for every image.
 type Build struct {

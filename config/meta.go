@@ -31,7 +31,7 @@ func (d *docReader) decodeMeta(root *yaml.Node) (Meta, error) {
 		d.checkDeploy(s)
 	}
 	if s := m.sub("cleanup"); s != nil {
-		d.checkCleanup(s)
+		meta.Cleanup = d.decodeCleanup(s)
 	}
 	if s := m.sub("gitWorktree"); s != nil {
 		for _, k := range []string{"forceShallowClone", "allowUnshallow", "allowFetchOriginBranchesAndTags"} {
@@ -74,8 +74,8 @@ func (d *docReader) decodeBuild(m *mapping) Build {
 	return b
 }
 
-// checkDeploy and checkCleanup only check keys and types: these sections belong to
-// werf's other commands.
+// checkDeploy only checks keys and types: the section belongs to werf's other
+// commands.
 func (d *docReader) checkDeploy(m *mapping) {
 	if chart := m.sub("helmChartConfig"); chart != nil {
 		chart.str("appVersion")
@@ -91,17 +91,25 @@ func (d *docReader) checkDeploy(m *mapping) {
 	m.done()
 }
 
-func (d *docReader) checkCleanup(m *mapping) {
-	for _, k := range []string{"disable", "disableKubernetesBasedPolicy", "disableGitHistoryBasedPolicy", "disableBuiltWithinLastNHoursPolicy"} {
-		m.boolean(k, false)
+// decodeCleanup reads the cleanup section: what a build reads of it (whether
+// werf's git-history records are kept); keep policies are only checked.
+func (d *docReader) decodeCleanup(m *mapping) Cleanup {
+	c := Cleanup{
+		Disable:                            m.boolean("disable", false),
+		DisableKubernetesBasedPolicy:       m.boolean("disableKubernetesBasedPolicy", false),
+		DisableGitHistoryBasedPolicy:       m.boolean("disableGitHistoryBasedPolicy", false),
+		DisableBuiltWithinLastNHoursPolicy: m.boolean("disableBuiltWithinLastNHoursPolicy", false),
 	}
-	m.integer("keepImagesBuiltWithinLastNHours")
+	if m.has("keepImagesBuiltWithinLastNHours") {
+		n := m.integer("keepImagesBuiltWithinLastNHours")
+		c.KeepImagesBuiltWithinLastNHours = &n
+	}
 	for i, p := range m.list("keepPolicies") {
 		pm := d.mapping(p, fmt.Sprintf("%s[%d]", m.keyPath("keepPolicies"), i))
 		refs := pm.sub("references")
 		if refs == nil {
 			d.fail(p, pm.path, "a keep policy needs a references section")
-			return
+			return c
 		}
 		if (refs.str("tag") == "") == (refs.str("branch") == "") {
 			d.fail(refs.node, refs.path, "set exactly one of tag and branch")
@@ -112,6 +120,7 @@ func (d *docReader) checkCleanup(m *mapping) {
 		pm.done()
 	}
 	m.done()
+	return c
 }
 
 func (d *docReader) checkCleanupLimit(limit *mapping) {

@@ -37,6 +37,10 @@ type Build struct {
 	LogPretty  bool                        // decorate image names in the log (--log-pretty)
 	LookupEnv  func(string) (string, bool) // where env secrets are read
 	KeepGoing  bool                        // --keep-going: a failure stops only the images that depend on it
+	// Records: write werf's records beside the stages (managed-image-*, meta-*,
+	// custom-tag-meta-*), as werf's build does into a --repo, so that werf's
+	// cleanup keeps what this build needs. Not for the local store.
+	Records bool
 
 	worktreeOnce sync.Once
 	worktreeSnap *source.Snapshot
@@ -496,6 +500,7 @@ func (i importResults) ImportValues(_ context.Context, image, platform string) (
 func (b *Build) finish(ctx context.Context, results map[*Task]*taskResult) (*Report, error) {
 	report := &Report{Runtime: ReportRuntime{Backend: "dagger"}, Images: map[string]ReportImage{}, ImagesByPlatform: map[string]map[string]ReportImage{}}
 	var customTagImages []registry.CustomTagImage
+	var imageRecords []registry.ImageRecord
 	manifests := map[string]registry.Manifest{}
 	for _, img := range b.imagesInOrder() {
 		byPlatform := map[string]*registry.StageDesc{}
@@ -528,6 +533,7 @@ func (b *Build) finish(ctx context.Context, results map[*Task]*taskResult) (*Rep
 		} else {
 			m = byPlatform[records[0].TargetPlatform]
 		}
+		imageRecords = append(imageRecords, registry.ImageRecord{Image: img.Name, StageID: m.Reference().TagStr()})
 		if img.Final {
 			ref, err := b.Storage.CopyToFinal(ctx, m)
 			if err != nil {
@@ -544,6 +550,7 @@ func (b *Build) finish(ctx context.Context, results map[*Task]*taskResult) (*Rep
 	if err := b.reportStageImages(ctx, report, results); err != nil {
 		return nil, err
 	}
+	imageRecords = append(imageRecords, stageImageRecords(b.Plan.Tasks(), results)...)
 	if len(b.CustomTags) > 0 {
 		tags, err := registry.CustomTags(b.CustomTags, customTagImages)
 		if err != nil {
@@ -557,6 +564,16 @@ func (b *Build) finish(ctx context.Context, results map[*Task]*taskResult) (*Rep
 			for _, ref := range refs {
 				fmt.Fprintf(b.Log, "image %s: tagged %s\n", config.LogName(img.Name), ref)
 			}
+			if b.Records {
+				if err := b.Storage.WriteCustomTagRecords(ctx, manifests[img.Name].Reference().TagStr(), tags[img.Name]); err != nil {
+					return nil, fmt.Errorf("image %q: %w", config.LogName(img.Name), err)
+				}
+			}
+		}
+	}
+	if b.Records {
+		if err := b.Storage.WriteImageRecords(ctx, b.recordsPolicy(), imageRecords); err != nil {
+			return nil, err
 		}
 	}
 	return report, nil

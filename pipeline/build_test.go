@@ -93,6 +93,7 @@ type runOptions struct {
 	customTags []string
 	env        map[string]string
 	keepGoing  bool
+	records    bool // write werf's records, as a build into a --repo does
 }
 
 func (f *fixture) run(o runOptions) (*pipeline.Report, error) {
@@ -115,7 +116,7 @@ func (f *fixture) run(o runOptions) (*pipeline.Report, error) {
 	}
 	b := &pipeline.Build{
 		Config: cfg, Snapshot: snap, Plan: plan, Storage: storage, Builder: o.builder,
-		CustomTags: o.customTags, Version: "dagwerf-test", Loose: o.loose, KeepGoing: o.keepGoing,
+		CustomTags: o.customTags, Version: "dagwerf-test", Loose: o.loose, KeepGoing: o.keepGoing, Records: o.records,
 		LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 	}
 	return b.Run(context.Background())

@@ -104,7 +104,7 @@ func TestBuildCommandErrors(t *testing.T) {
 		err  string
 	}{
 		{[]string{"--add-custom-tag", "latest"}, "Error: --add-custom-tag needs --repo\n"},
-		{[]string{"--final-repo", "registry.example.com/release"}, "Error: --final-repo, --cache-repo and --secondary-repo need --repo\n"},
+		{[]string{"--final-repo", "registry.example.com/release"}, "Error: --final-repo, --meta-repo, --cache-repo and --secondary-repo need --repo\n"},
 		{[]string{"--save-build-report", "--build-report-path", "report.yaml"}, "Error: --build-report-path \"report.yaml\": the extension must be .json or .env (or none, for .json)\n"},
 		{[]string{"--repo", "127.0.0.1:1/shop", "--synchronization", "etcd://x"}, "Error: --synchronization \"etcd://x\": expected :local"},
 		{[]string{"--repo", "Bad Repo"}, "Error: --repo \"Bad Repo\": "},

@@ -13,6 +13,7 @@ func addStorageFlags(fs *pflag.FlagSet, env *environment, withFinal bool) *runne
 	env.stringFlag(fs, &s.Repo, "repo", "WERF_REPO", "", "repository of the stages, e.g. registry.example.com/app ($WERF_REPO); without it, a local store under $DAGWERF_HOME/stages (default ~/.dagwerf/stages) that the engine must reach on 127.0.0.1")
 	if withFinal {
 		env.stringFlag(fs, &s.FinalRepo, "final-repo", "WERF_FINAL_REPO", "", "repository that final images are copied to, under the same tags ($WERF_FINAL_REPO)")
+		env.stringFlag(fs, &s.MetaRepo, "meta-repo", "WERF_META_REPO", "", "repository of werf's records (meta-*, managed-image-*), for a --repo that werf v3 marked as keeping them elsewhere ($WERF_META_REPO)")
 	}
 	env.prefixListFlag(fs, &s.CacheRepos, "cache-repo", "WERF_CACHE_REPO", "repository read before --repo and filled after builds, e.g. near the runners; repeatable ($WERF_CACHE_REPO, $WERF_CACHE_REPO_*)")
 	env.prefixListFlag(fs, &s.SecondaryRepos, "secondary-repo", "WERF_SECONDARY_REPO", "read-only repository whose stages are copied into --repo when found there; repeatable ($WERF_SECONDARY_REPO, $WERF_SECONDARY_REPO_*)")

@@ -25,13 +25,14 @@ type Module struct {
 
 	Repo               string
 	FinalRepo          string
+	MetaRepo           string
 	CacheRepos         []string
 	SecondaryRepos     []string
 	CustomTags         []string
 	Synchronization    string
 	Insecure           bool // plain HTTP to the repositories' registries (--insecure-registry)
 	SkipTLSVerify      bool // any TLS certificate from them (--skip-tls-verify-registry)
-	ParallelTasksLimit int // at most this many images at once; 0 or less is no limit
+	ParallelTasksLimit int  // at most this many images at once; 0 or less is no limit
 	KeepGoing          bool
 	Credentials        []Credential // per registry, before the Docker config
 	DockerConfigJSON   string       // a Docker config.json; "" is none
@@ -73,7 +74,7 @@ func (m Module) plan() Plan {
 // the Docker config given, written into workDir, else none.
 func (m Module) storage(workDir string) (Storage, error) {
 	s := Storage{
-		Repo: m.Repo, FinalRepo: m.FinalRepo, CacheRepos: m.CacheRepos, SecondaryRepos: m.SecondaryRepos,
+		Repo: m.Repo, FinalRepo: m.FinalRepo, MetaRepo: m.MetaRepo, CacheRepos: m.CacheRepos, SecondaryRepos: m.SecondaryRepos,
 		Credentials: m.Credentials, Synchronization: m.Synchronization,
 		Insecure: m.Insecure, SkipTLSVerify: m.SkipTLSVerify,
 		DockerConfig: filepath.Join(workDir, "docker"),

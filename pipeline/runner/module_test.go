@@ -47,7 +47,7 @@ func TestModuleBuildArguments(t *testing.T) {
 	m := runner.Module{
 		Source: "/src", Env: "production", Images: []string{"app"}, Platforms: []string{"linux/arm64"},
 		Variables: map[string]string{"GREETING": "hi"}, ParallelTasksLimit: 5,
-		Repo:      "registry.example.com/shop", FinalRepo: "registry.example.com/release",
+		Repo: "registry.example.com/shop", FinalRepo: "registry.example.com/release",
 		CacheRepos: []string{"cache.example.com/shop"}, SecondaryRepos: []string{"old.example.com/shop"},
 		CustomTags: []string{"%image%-main"}, Synchronization: "http://sync.example.com", KeepGoing: true,
 		Insecure: true, SkipTLSVerify: true,

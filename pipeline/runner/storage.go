@@ -19,6 +19,7 @@ import (
 type Storage struct {
 	Repo            string // --repo; "" is the local store
 	FinalRepo       string
+	MetaRepo        string // where werf v3 keeps --repo's records, when its marker says so
 	CacheRepos      []string
 	SecondaryRepos  []string
 	Insecure        bool // plain HTTP to every repository's registry
@@ -46,7 +47,7 @@ type Credential struct {
 }
 
 // ErrNeedsRepo is --final-repo, --cache-repo or --secondary-repo without --repo.
-var ErrNeedsRepo = errors.New("--final-repo, --cache-repo and --secondary-repo need --repo")
+var ErrNeedsRepo = errors.New("--final-repo, --meta-repo, --cache-repo and --secondary-repo need --repo")
 
 // OpenedStorage is a stages storage and what must be closed after it.
 type OpenedStorage struct {
@@ -65,7 +66,7 @@ func (s Storage) Open(cfg *config.Config, warn io.Writer, opts ...registry.Optio
 	o := &OpenedStorage{close: func() error { return nil }}
 	repo := s.Repo
 	if repo == "" {
-		if s.FinalRepo != "" || len(s.CacheRepos) > 0 || len(s.SecondaryRepos) > 0 {
+		if s.FinalRepo != "" || s.MetaRepo != "" || len(s.CacheRepos) > 0 || len(s.SecondaryRepos) > 0 {
 			return nil, ErrNeedsRepo
 		}
 		home, err := s.home()
@@ -120,6 +121,9 @@ func (s Storage) Open(cfg *config.Config, warn io.Writer, opts ...registry.Optio
 	opts = append(opts, registry.WithCacheRepos(s.CacheRepos...), registry.WithSecondaryRepos(s.SecondaryRepos...))
 	if s.FinalRepo != "" {
 		opts = append(opts, registry.WithFinalRepo(s.FinalRepo))
+	}
+	if s.MetaRepo != "" {
+		opts = append(opts, registry.WithMetaRepo(s.MetaRepo))
 	}
 
 	addr := locks.Address{Kind: locks.Local}

@@ -19,6 +19,7 @@ type options struct {
 	caches        []string
 	secondaries   []string
 	final         string
+	metaRepo      string
 	locker        StageLocker
 	keychain      authn.Keychain
 	credentials   map[string]authn.AuthConfig
@@ -44,6 +45,10 @@ func WithCacheRepos(repos ...string) Option {
 func WithSecondaryRepos(repos ...string) Option {
 	return func(o *options) { o.secondaries = append(o.secondaries, repos...) }
 }
+
+// WithMetaRepo is --meta-repo: the repository werf v3 keeps a --repo's records
+// in when --repo carries its marker saying so.
+func WithMetaRepo(repo string) Option { return func(o *options) { o.metaRepo = repo } }
 
 // WithFinalRepo is --final-repo: final images are copied there under the same tag.
 func WithFinalRepo(repo string) Option { return func(o *options) { o.final = repo } }

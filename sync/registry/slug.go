@@ -38,15 +38,33 @@ func Slug(s string) string {
 // else its slug cut to fit with a hash of the name appended, so that different
 // names stay different.
 func SafeSlug(s string) string {
-	if s == "" || (dockerTagPattern.MatchString(s) && len(s) <= dockerTagMaxLength) {
+	if s == "" || isValidTag(s) {
 		return s
 	}
-	return limitedSlug(s, dockerTagMaxLength)
+	return hashedSlug(s, dockerTagMaxLength)
 }
 
-// limitedSlug is werf's slug of at most max characters: the slug cropped, a dash
-// and werf's legacy murmur3 hash of the name.
+// isValidTag reports whether a registry accepts s as a tag.
+func isValidTag(s string) bool {
+	return dockerTagPattern.MatchString(s) && len(s) <= dockerTagMaxLength
+}
+
+// limitedSlug is werf's LimitedSlug: s itself when it is its own slug and at most
+// max long (or, werf's legacy rule, when it is that but for one "--", as the
+// slugs it makes can be), else hashedSlug.
 func limitedSlug(s string, max int) string {
+	if s == "" || len(s) <= max && Slug(s) == s {
+		return s
+	}
+	if once := strings.Replace(s, "--", "-", 1); len(s) <= max && strings.Count(s, "--") == 1 && Slug(once) == once {
+		return s
+	}
+	return hashedSlug(s, max)
+}
+
+// hashedSlug is werf's slug of at most max characters: the slug cropped, a dash
+// and werf's legacy murmur3 hash of the name.
+func hashedSlug(s string, max int) string {
 	hash := legacyHash(s)
 	slug := Slug(s)
 	if slug == "" {

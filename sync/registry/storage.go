@@ -3,6 +3,8 @@ package registry
 import (
 	"context"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 )
@@ -15,13 +17,21 @@ type Storage struct {
 	caches      []*repo
 	secondaries []*repo
 	final       *repo
+
+	metaOnce sync.Once // where records go, found once per run
+	meta     *repo
+	metaErr  error
+
+	recordMu     sync.Mutex
+	lastRecord   time.Time      // the creation time of the last record made
+	recordLayers map[*repo]bool // the repositories this run wrote the records' layer to
 }
 
 // New opens the stages storage of a project in the repository repo (--repo).
 // Nothing is requested until a stage is looked up.
 func New(project, repoAddress string, opts ...Option) (*Storage, error) {
 	o := newOptions(opts)
-	s := &Storage{project: project, o: o}
+	s := &Storage{project: project, o: o, recordLayers: map[*repo]bool{}}
 	var err error
 	if s.primary, err = newRepo(o, "--repo", repoAddress); err != nil {
 		return nil, err
