@@ -21,7 +21,9 @@ each stage. It speaks werf's protocol, so werf and dagwerf runners can share it.
 
 Locks live in memory: after a restart, builders that held one find out at their
 next renewal and fail their build rather than risk publishing a stage twice.
-SIGTERM or SIGINT stops it gracefully. Requests are logged, client IDs left out.`,
+SIGTERM or SIGINT stops it gracefully. Requests are logged, client IDs left out.
+Request bodies over 1 MiB are refused (413), and the locks of a client ID that
+has made no request and held no lock for an hour are forgotten.`,
 		Args: cobra.NoArgs,
 	}
 	var host string

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -205,4 +207,46 @@ func TestServerEndpoints(t *testing.T) {
 
 	assert.Contains(t, logs.String(), "path=/<client-id>/locker/acquire")
 	assert.NotContains(t, logs.String(), clientID, "client IDs stay out of logs")
+}
+
+// A request body over the limit is refused with 413, whatever the path, and no
+// answer repeats what was sent.
+func TestServerLimitsRequestBodies(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(locks.NewServer(nil))
+	defer srv.Close()
+
+	const marker = "dagwerf-body-marker-"
+	huge := func(prefix, suffix string) string {
+		return prefix + strings.Repeat(marker, (locks.MaxRequestBody+4096)/len(marker)) + suffix
+	}
+	tests := []struct {
+		name   string
+		path   string
+		body   string
+		status int
+	}{
+		{name: "health echo over the limit", path: "/health", body: huge(`{"echo":"`, `"}`), status: http.StatusRequestEntityTooLarge},
+		{name: "acquire over the limit", path: "/" + clientID + "/locker/acquire", body: huge(`{"lockName":"`, `","opts":{"shared":false}}`), status: http.StatusRequestEntityTooLarge},
+		{name: "new client ID over the limit", path: "/new-client-id", body: huge(`{"x":"`, `"}`), status: http.StatusRequestEntityTooLarge},
+		{name: "malformed lock request", path: "/" + clientID + "/locker/release", body: `{"lockHandle": "` + marker + ``, status: http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := http.Post(srv.URL+tt.path, "application/json", strings.NewReader(tt.body))
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			answer, err := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+			assert.Equal(t, tt.status, resp.StatusCode, "%.200s", answer)
+			assert.NotContains(t, string(answer), marker, "the body is not echoed")
+			assert.Less(t, len(answer), 1024)
+		})
+	}
+
+	// A request within the limit still works.
+	resp, err := http.Post(srv.URL+"/"+clientID+"/locker/acquire", "", strings.NewReader(`{"lockName":"shop.`+strings.Repeat("y", 1000)+`","opts":{"shared":false}}`))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
 }
