@@ -6,11 +6,13 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"dagger.io/dagger"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -24,12 +26,14 @@ type Credentials func(ctx context.Context, host string) (username, password stri
 
 // Engine is a pipeline.Builder on the Dagger engine.
 type Engine struct {
-	credentials Credentials
-	log         io.Writer
+	credentials    Credentials
+	log            io.Writer
+	connectTimeout time.Duration
 
-	once   sync.Once
-	client *dagger.Client
-	err    error
+	mu      sync.Mutex // held while connecting
+	client  *dagger.Client
+	err     error                   // the connect failed: every later build gets it
+	endSess context.CancelCauseFunc // ends the session's context, on Close
 
 	builds, pushes atomic.Int64
 }
@@ -43,24 +47,97 @@ func WithCredentials(c Credentials) Option { return func(e *Engine) { e.credenti
 // WithLog receives the engine's progress output.
 func WithLog(w io.Writer) Option { return func(e *Engine) { e.log = w } }
 
+// WithConnectTimeout bounds the wait for an engine session (DefaultConnectTimeout).
+func WithConnectTimeout(d time.Duration) Option { return func(e *Engine) { e.connectTimeout = d } }
+
+// DefaultConnectTimeout bounds the first connection. The SDK downloads its CLI
+// without a timeout of its own, then waits up to five minutes for the session,
+// while a first engine pulls its image; past this nothing is coming.
+const DefaultConnectTimeout = 10 * time.Minute
+
 // New makes an engine builder; nothing is started until the first build.
 func New(opts ...Option) *Engine {
-	e := &Engine{log: io.Discard}
+	e := &Engine{log: io.Discard, connectTimeout: DefaultConnectTimeout}
 	for _, opt := range opts {
 		opt(e)
 	}
 	return e
 }
 
-// connect joins the enclosing `dagger run` session, or starts one.
+// errUnreachable says what dagwerf needs of its environment, as the Go SDK looks
+// for an engine: the session of an enclosing `dagger run` (DAGGER_SESSION_PORT),
+// else the CLI in _EXPERIMENTAL_DAGGER_CLI_BIN, else a CLI it downloads (never
+// one on PATH); the CLI then uses _EXPERIMENTAL_DAGGER_RUNNER_HOST, or starts an
+// engine in Docker.
+const errUnreachable = "no Dagger engine could be reached; dagwerf needs Docker running (for the engine the Dagger SDK starts itself), " +
+	"or _EXPERIMENTAL_DAGGER_RUNNER_HOST set to an engine together with _EXPERIMENTAL_DAGGER_CLI_BIN set to a dagger CLI (a dagger on PATH is not used), " +
+	"or to be run under `dagger run`: %w"
+
+// connect joins the enclosing `dagger run` session, or starts one. A failure is
+// kept for later builds, unless it was the caller giving up.
 func (e *Engine) connect(ctx context.Context) (*dagger.Client, error) {
-	e.once.Do(func() {
-		e.client, e.err = dagger.Connect(context.WithoutCancel(ctx), dagger.WithLogOutput(e.log))
-		if e.err != nil {
-			e.err = fmt.Errorf("connect to the Dagger engine: %w", e.err)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.client != nil || e.err != nil {
+		return e.client, e.err
+	}
+	client, end, err := e.dial(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("connect to the Dagger engine: %w", err)
 		}
-	})
-	return e.client, e.err
+		e.err = fmt.Errorf(errUnreachable, err)
+		return nil, e.err
+	}
+	e.client, e.endSess = client, end
+	return client, nil
+}
+
+// dial connects and asks the engine its version, which is where a dead `dagger
+// run` session shows: joining one does not contact it. The session outlives ctx
+// (later builds use it) but not an abandoned connect: the SDK ignores ctx while
+// it waits for its CLI, so the wait is bounded here, and the CLI stopped.
+func (e *Engine) dial(ctx context.Context) (*dagger.Client, context.CancelCauseFunc, error) {
+	sessCtx, end := context.WithCancelCause(context.WithoutCancel(ctx))
+	type result struct {
+		client *dagger.Client
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		client, err := dagger.Connect(sessCtx, dagger.WithLogOutput(e.log))
+		if err == nil {
+			if _, err = client.Version(sessCtx); err != nil {
+				_ = client.Close()
+				client = nil
+			}
+		}
+		done <- result{client, err}
+	}()
+	timer := time.NewTimer(e.connectTimeout)
+	defer timer.Stop()
+	var abandoned error
+	select {
+	case r := <-done:
+		if r.err != nil {
+			end(r.err)
+			return nil, nil, r.err
+		}
+		return r.client, end, nil
+	case <-timer.C:
+		abandoned = fmt.Errorf("the engine session did not start within %s", e.connectTimeout)
+	case <-ctx.Done():
+		abandoned = context.Cause(ctx)
+	}
+	// Cancelling closes the CLI's stdin, which ends it; a session that started
+	// meanwhile is closed.
+	end(abandoned)
+	go func() {
+		if r := <-done; r.client != nil {
+			_ = r.client.Close()
+		}
+	}()
+	return nil, nil, abandoned
 }
 
 // Calls counts the builds and pushes asked of the engine.
@@ -68,10 +145,15 @@ func (e *Engine) Calls() (builds, pushes int64) { return e.builds.Load(), e.push
 
 // Close ends the engine session, if one was started.
 func (e *Engine) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if e.client == nil {
 		return nil
 	}
-	return e.client.Close()
+	err := e.client.Close()
+	e.endSess(errors.New("the engine was closed"))
+	e.client = nil
+	return err
 }
 
 // Build builds the Dockerfile of the exported context for one platform and waits
