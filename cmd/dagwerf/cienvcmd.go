@@ -33,7 +33,7 @@ printed. Without an argument, or with auto, the CI is detected.`,
 	var dockerConfig string
 	var asFile, login bool
 	addDockerConfigFlag(cmd.Flags(), env, &dockerConfig)
-	env.boolFlag(cmd.Flags(), &asFile, "as-file", "", "WERF_AS_FILE", false, "write the script to a file and print its path, for `. $(dagwerf ci-env --as-file)` ($WERF_AS_FILE)")
+	env.boolFlag(cmd.Flags(), &asFile, "as-file", "", "WERF_AS_FILE", false, "write the script to a file and print its path, for '. $(dagwerf ci-env --as-file)' ($WERF_AS_FILE)")
 	env.boolFlag(cmd.Flags(), &login, "login-to-registry", "", "WERF_LOGIN_TO_REGISTRY", true, "log in to the CI's registry with the job's token ($WERF_LOGIN_TO_REGISTRY)")
 
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {

@@ -160,19 +160,12 @@ func TestConfigErrorNamesFileAndLine(t *testing.T) {
 }
 
 func TestHelpOnEveryCommand(t *testing.T) {
-	var visit func(cmd *cobra.Command, path []string)
-	visit = func(cmd *cobra.Command, path []string) {
+	eachCommand(newRootCommand(nil), func(_ *cobra.Command, path []string) {
 		args := append(slices.Clone(path), "--help")
 		stdout, stderr, code := dagwerf(t, nil, args...)
 		assert.Equal(t, 0, code, "%v: %s", args, stderr)
 		assert.Contains(t, stdout, "Usage:", "%v", args)
-		for _, sub := range cmd.Commands() {
-			if !sub.Hidden && sub.Name() != "help" {
-				visit(sub, append(slices.Clone(path), sub.Name()))
-			}
-		}
-	}
-	visit(newRootCommand(nil), nil)
+	})
 }
 
 func TestDigestCommand(t *testing.T) {
