@@ -54,3 +54,31 @@ func TestHelpHasNoPlaceholders(t *testing.T) {
 		})
 	})
 }
+
+// helpFlags are the long flag names a help text lists.
+func helpFlags(help string) []string {
+	var names []string
+	for _, m := range regexp.MustCompile(`(?m)^\s+(?:-\w, )?--([a-z0-9-]+)`).FindAllStringSubmatch(help, -1) {
+		names = append(names, m[1])
+	}
+	slices.Sort(names)
+	return names
+}
+
+// digest lists exactly the flags it reads: where the project is and how its
+// configuration is read, which images and platforms, the storage that
+// dependencies' stages are looked up in (a stage found only in a secondary repo
+// is copied under the stage lock, so --synchronization counts), and --json. No
+// build-only flag (parallelism, logging, reports, tags, --final-repo).
+func TestDigestHelpListsExactlyItsFlags(t *testing.T) {
+	stdout, stderr, code := dagwerf(t, nil, "digest", "--help")
+	assert.Equal(t, 0, code, stderr)
+	want := []string{
+		"dir", "config", "config-templates-dir", "giterminism-config", "env", "dev", "loose-giterminism",
+		"platform", "final-images-only",
+		"repo", "cache-repo", "secondary-repo", "insecure-registry", "skip-tls-verify-registry", "docker-config", "synchronization",
+		"json", "help",
+	}
+	slices.Sort(want)
+	assert.Equal(t, want, helpFlags(stdout))
+}
