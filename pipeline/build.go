@@ -681,7 +681,7 @@ func stageReport(ctx context.Context, d *registry.StageDesc, name, source string
 	return ReportStage{
 		Name: name, DockerImageName: d.Ref.Name(), DockerTag: d.Ref.TagStr(),
 		DockerImageID: d.ConfigID.String(), DockerImageDigest: d.Manifest.Digest.String(),
-		CreatedAt: cfg.Created.Unix() * int64(time.Second), Size: size, SourceType: source,
+		CreatedAt: createdAt(cfg.Created.Time), Size: size, SourceType: source,
 		Rebuilt: d.Origin == registry.OriginBuilt, BuildTime: fmt.Sprintf("%.2f", buildTime.Seconds()),
 		Commit: cfg.Config.Labels[registry.LabelCommit],
 	}, nil

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Report is werf's build report: what each image is in the registry after the
@@ -50,7 +52,7 @@ type ReportStage struct {
 	DockerTag         string `json:"DockerTag"`
 	DockerImageID     string `json:"DockerImageID"`
 	DockerImageDigest string `json:"DockerImageDigest"`
-	CreatedAt         int64  `json:"CreatedAt"`
+	CreatedAt         int64  `json:"CreatedAt"` // Unix seconds as nanoseconds; 0 when unknown
 	Size              int64  `json:"Size"`
 	SourceType        string `json:"SourceType"`
 	BaseImagePulled   bool   `json:"BaseImagePulled"`
@@ -142,4 +144,16 @@ func stageName(platform string, multi bool) string {
 		return "dockerfile (" + platform + ")"
 	}
 	return "dockerfile"
+}
+
+// createdAt is a stage's creation time as werf reports it: its Unix seconds, in
+// nanoseconds. An image config without a creation time (the zero time) or with
+// one that nanoseconds cannot hold gives 0, not an overflowed number; the field
+// stays, as werf always writes it.
+func createdAt(t time.Time) int64 {
+	s := t.Unix()
+	if t.IsZero() || s > math.MaxInt64/int64(time.Second) || s < math.MinInt64/int64(time.Second) {
+		return 0
+	}
+	return s * int64(time.Second)
 }

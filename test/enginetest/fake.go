@@ -27,6 +27,9 @@ import (
 type Fake struct {
 	Fail  map[string]error // image name → the error its build fails with
 	Delay time.Duration    // each build takes this long
+	// Created gives the image config's creation time; the zero time leaves it
+	// out, as some builders do. Without it, the time of the build.
+	Created func() time.Time
 
 	mu       sync.Mutex
 	Requests []pipeline.BuildRequest
@@ -82,6 +85,9 @@ func (f *Fake) Build(ctx context.Context, req pipeline.BuildRequest) (pipeline.B
 	args, _ := json.Marshal(req.BuildArgs)
 	cfg.Config.Env = []string{"BUILD_ARGS=" + string(args)}
 	cfg.Created = v1.Time{Time: time.Now()}
+	if f.Created != nil {
+		cfg.Created = v1.Time{Time: f.Created()}
+	}
 	img, err = mutate.ConfigFile(img, cfg)
 	return fakeBuilt{img: img}, err
 }
