@@ -68,6 +68,8 @@ func (b *Build) Run(ctx context.Context) (*Report, error) {
 	if b.Log == nil {
 		b.Log = io.Discard
 	}
+	// Tasks log side by side; a writer such as a bytes.Buffer is not safe for that.
+	b.Log = &lockedWriter{w: b.Log}
 	if b.LookupEnv == nil {
 		b.LookupEnv = os.LookupEnv
 	}
@@ -530,6 +532,9 @@ func (b *Build) finish(ctx context.Context, results map[*Task]*taskResult) (*Rep
 			}
 			m = list
 			record = multiPlatformRecord(img, records, list)
+			if list.Written {
+				fmt.Fprintf(b.Log, "image %s: published manifest list %s\n", img.LogName(), list.Ref)
+			}
 		} else {
 			m = byPlatform[records[0].TargetPlatform]
 		}
@@ -712,7 +717,7 @@ func multiPlatformRecord(img *config.Image, records []ReportImage, list *registr
 		WerfImageName: img.Name, ConfigType: records[0].ConfigType,
 		DockerRepo: list.Ref.Context().String(), DockerTag: list.Ref.TagStr(),
 		DockerImageID: list.Manifest.Digest.String(), DockerImageDigest: list.Manifest.Digest.String(), DockerImageName: list.Ref.Name(),
-		Final: img.Final, Stages: []ReportStage{},
+		Final: img.Final, Stages: []ReportStage{}, ManifestListWritten: list.Written,
 	}
 	var times []string
 	for _, r := range records {
@@ -733,4 +738,16 @@ func sumSeconds(times []string) string {
 		total += secs
 	}
 	return fmt.Sprintf("%.2f", total)
+}
+
+// lockedWriter passes one Write at a time to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

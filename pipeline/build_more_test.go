@@ -231,3 +231,35 @@ func TestBuildCustomTagsNeedGiterminism(t *testing.T) {
 	_, err = f.run(runOptions{builder: builder, customTags: []string{"%image%-main"}, loose: true})
 	require.NoError(t, err)
 }
+
+// Runners that each build one platform leave every stage in the registry but no
+// manifest list: the run that writes the lists says so, and reports the images
+// as not rebuilt; only a later run finds the lists up to date.
+func TestBuildReportsManifestListsItWrites(t *testing.T) {
+	f := newFixture(t)
+	for _, platform := range []string{"linux/amd64", "linux/arm64"} {
+		_, err := f.run(runOptions{builder: &enginetest.Fake{}, plan: []pipeline.PlanOption{pipeline.WithPlatforms(platform)}})
+		require.NoError(t, err)
+	}
+
+	var log strings.Builder
+	builder := &enginetest.Fake{}
+	report, err := f.run(runOptions{builder: builder, log: &log})
+	require.NoError(t, err)
+	assert.Equal(t, 0, builder.Builds(), "every stage is there")
+	for _, img := range []string{"base", "app"} {
+		rec := report.Images[img]
+		assert.False(t, rec.Rebuilt, img)
+		assert.True(t, rec.ManifestListWritten, img)
+		assert.Contains(t, log.String(), "image "+img+": published manifest list "+rec.DockerImageName+"\n")
+	}
+	assert.False(t, report.Images["worker"].ManifestListWritten, "a one-platform image has no list")
+
+	log.Reset()
+	report, err = f.run(runOptions{builder: &enginetest.Fake{}, log: &log})
+	require.NoError(t, err)
+	for _, img := range []string{"base", "app"} {
+		assert.False(t, report.Images[img].ManifestListWritten, img)
+	}
+	assert.NotContains(t, log.String(), "published manifest list")
+}

@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -94,6 +95,7 @@ type runOptions struct {
 	env        map[string]string
 	keepGoing  bool
 	records    bool // write werf's records, as a build into a --repo does
+	log        io.Writer
 }
 
 func (f *fixture) run(o runOptions) (*pipeline.Report, error) {
@@ -118,6 +120,7 @@ func (f *fixture) run(o runOptions) (*pipeline.Report, error) {
 		Config: cfg, Snapshot: snap, Plan: plan, Storage: storage, Builder: o.builder,
 		CustomTags: o.customTags, Version: "dagwerf-test", Loose: o.loose, KeepGoing: o.keepGoing, Records: o.records,
 		LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+		Log:       o.log,
 	}
 	return b.Run(context.Background())
 }

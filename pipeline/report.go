@@ -43,6 +43,10 @@ type ReportImage struct {
 	BuildTime         string        `json:"BuildTime"`
 	Commit            string        `json:"Commit"`
 	Stages            []ReportStage `json:"Stages"`
+
+	// ManifestListWritten: this run wrote the image's manifest list, which werf's
+	// report does not tell; a run that built no stage still published the image.
+	ManifestListWritten bool `json:"-"`
 }
 
 // ReportStage is one stage of an image.

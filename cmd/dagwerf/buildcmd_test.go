@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -115,4 +116,27 @@ func TestBuildCommandErrors(t *testing.T) {
 		assert.Equal(t, 1, code, tt.args)
 		assert.True(t, strings.HasPrefix(stderr, tt.err), "%v: %s", tt.args, stderr)
 	}
+}
+
+// The manifest list of a multi-platform image whose stages runners built one
+// platform each is written by the run that finds them all: that run says so; a
+// later one says up to date.
+func TestBuildCommandSaysWhenItWritesAManifestList(t *testing.T) {
+	r := gittest.New(t)
+	project := maps.Clone(buildProject)
+	project["werf.yaml"] = strings.Replace(project["werf.yaml"], "context: base\n", "context: base\nplatform: [linux/amd64, linux/arm64]\n", 1)
+	r.CommitFiles(project)
+	reg := registrytest.New(t)
+	repo := reg.Host + "/shop"
+	enginetest.Prefill(t, r.Dir, repo, pipeline.WithPlatforms("linux/amd64"))
+	enginetest.Prefill(t, r.Dir, repo, pipeline.WithPlatforms("linux/arm64"))
+
+	stdout, stderr, code := dagwerf(t, nil, "build", "--dir", r.Dir, "--repo", repo, "--synchronization", ":local")
+	require.Equal(t, 0, code, stderr)
+	assert.Regexp(t, `(?m)^image base: \S+ \(manifest list published\)$`, stdout)
+	assert.Regexp(t, `(?m)^image app: \S+ \(up to date\)$`, stdout, "one platform: no list")
+
+	stdout, stderr, code = dagwerf(t, nil, "build", "--dir", r.Dir, "--repo", repo, "--synchronization", ":local")
+	require.Equal(t, 0, code, stderr)
+	assert.Regexp(t, `(?m)^image base: \S+ \(up to date\)$`, stdout)
 }

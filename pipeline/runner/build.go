@@ -78,8 +78,11 @@ func (b Build) Run(ctx context.Context) (*pipeline.Report, error) {
 	for _, img := range cfg.Images {
 		if rec, ok := report.Images[img.Name]; ok {
 			state := "up to date"
-			if rec.Rebuilt {
+			switch {
+			case rec.Rebuilt:
 				state = "built"
+			case rec.ManifestListWritten:
+				state = "manifest list published"
 			}
 			fmt.Fprintf(out, "image %s: %s (%s)\n", img.LogName(), rec.DockerImageName, state)
 		}

@@ -79,6 +79,7 @@ func TestManifestList(t *testing.T) {
 	wantTag := stages.ManifestListTag(map[string]stages.StageID{"linux/amd64": a.ID, "linux/arm64": b.ID})
 	assert.Equal(t, repo+":"+wantTag, list.Ref.String())
 	assert.Len(t, wantTag, 56)
+	assert.True(t, list.Written, "this call wrote the list")
 
 	ref, _ := name.NewTag(list.Ref.String())
 	d, err := remote.Get(ref)
@@ -105,6 +106,7 @@ func TestManifestList(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, list.Manifest.Digest, again.Manifest.Digest)
 	assert.Equal(t, 0, reg.Count("PUT", ""))
+	assert.False(t, again.Written, "the list was there already")
 
 	// The final repo gets the list and its platforms' images, as the run read them.
 	reg.ResetRequests()

@@ -19,6 +19,7 @@ type ManifestListDesc struct {
 	Ref      name.Tag // tagged with the bare digest of its platforms' stage IDs
 	Manifest v1.Descriptor
 	Stages   map[string]*StageDesc // by platform
+	Written  bool                  // this call wrote the list; false when it was there already
 	raw      []byte
 	from     *repo // --repo
 }
@@ -86,5 +87,5 @@ func (s *Storage) PublishManifestList(ctx context.Context, byPlatform map[string
 	if err != nil {
 		return nil, err
 	}
-	return &ManifestListDesc{Ref: s.primary.tag(tag), Manifest: v1.Descriptor{MediaType: types.DockerManifestList, Size: size, Digest: digest}, Stages: byPlatform, raw: data, from: s.primary}, nil
+	return &ManifestListDesc{Ref: s.primary.tag(tag), Manifest: v1.Descriptor{MediaType: types.DockerManifestList, Size: size, Digest: digest}, Stages: byPlatform, Written: true, raw: data, from: s.primary}, nil
 }
