@@ -29,6 +29,7 @@ type options struct {
 	backoff       remote.Backoff
 	timeout       time.Duration
 	pageSize      int
+	maxTagPages   int
 	userAgent     string
 	now           func() time.Time
 	warn          func(string)
@@ -113,10 +114,13 @@ func WithWarnings(warn func(string)) Option { return func(o *options) { o.warn =
 func WithUserAgent(ua string) Option { return func(o *options) { o.userAgent = ua } }
 
 // Defaults: werf's page size (ECR refuses more than 1000), backoff from one
-// second, and a minute for a registry to start answering.
+// second, and a minute for a registry to start answering. Ten thousand pages
+// (ten million tags) is more than any repository holds, and still ends a
+// listing whose Link headers do not.
 const (
-	defaultPageSize = 1000
-	defaultTimeout  = time.Minute
+	defaultPageSize    = 1000
+	defaultMaxTagPages = 10000
+	defaultTimeout     = time.Minute
 )
 
 var defaultBackoff = remote.Backoff{Duration: time.Second, Factor: 3, Jitter: 0.1, Steps: 4}
@@ -129,12 +133,13 @@ var retryStatusCodes = []int{
 
 func newOptions(opts []Option) *options {
 	o := &options{
-		keychain: authn.DefaultKeychain,
-		backoff:  defaultBackoff,
-		timeout:  defaultTimeout,
-		pageSize: defaultPageSize,
-		now:      time.Now,
-		warn:     func(string) {},
+		keychain:    authn.DefaultKeychain,
+		backoff:     defaultBackoff,
+		timeout:     defaultTimeout,
+		pageSize:    defaultPageSize,
+		maxTagPages: defaultMaxTagPages,
+		now:         time.Now,
+		warn:        func(string) {},
 	}
 	for _, opt := range opts {
 		opt(o)

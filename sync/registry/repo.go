@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -76,15 +78,54 @@ func (r *repo) errorf(op string, err error) error {
 	return e
 }
 
+// listTags lists the repository page by page, following the registry's Link
+// headers. A registry (or a proxy before it) whose links never end would keep a
+// build listing for ever, so a link back to a page already listed, or more than
+// maxTagPages pages, fails the listing.
 func (r *repo) listTags(ctx context.Context) ([]string, error) {
-	tags, err := r.puller.List(ctx, r.name)
+	lister, err := r.puller.Lister(ctx, r.name)
 	if isNotFound(err) {
 		return nil, nil // a repository nobody pushed to yet
 	}
 	if err != nil {
 		return nil, r.errorf("list tags", err)
 	}
+	// The first page's URL, as go-containerregistry asks for it.
+	first := url.URL{Scheme: r.name.Scheme(), Host: r.name.RegistryStr(), Path: "/v2/" + r.name.RepositoryStr() + "/tags/list"}
+	if r.o.pageSize > 0 {
+		first.RawQuery = "n=" + strconv.Itoa(r.o.pageSize)
+	}
+	seen := map[string]bool{pageKey(first.String()): true}
+	var tags []string
+	for page := 1; lister.HasNext(); page++ {
+		p, err := lister.Next(ctx)
+		if err != nil {
+			return nil, r.errorf("list tags", err)
+		}
+		tags = append(tags, p.Tags...)
+		switch next := pageKey(p.Next); {
+		case p.Next == "":
+			return tags, nil
+		case seen[next]:
+			return nil, r.errorf("list tags", fmt.Errorf("tag listing loops at page %d: the registry links back to a page already listed (%s); report it to the registry's operators", page+1, p.Next))
+		case page >= r.o.maxTagPages:
+			return nil, r.errorf("list tags", fmt.Errorf("tag listing goes on past %d pages: the registry's Link headers do not end; report it to the registry's operators", r.o.maxTagPages))
+		default:
+			seen[next] = true
+		}
+	}
 	return tags, nil
+}
+
+// pageKey is a page URL with its query in a canonical order, so that a link
+// back that only reorders the query is seen.
+func pageKey(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return s
+	}
+	u.RawQuery = u.Query().Encode()
+	return u.String()
 }
 
 // get reads the manifest under a tag; a missing one is errNotFound.
