@@ -10,6 +10,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/dagwerf/dagwerf/sync/registry/internal/stall"
 )
 
 // Option configures a Storage.
@@ -28,6 +30,7 @@ type options struct {
 	transport     http.RoundTripper
 	backoff       remote.Backoff
 	timeout       time.Duration
+	stall         time.Duration
 	pageSize      int
 	maxTagPages   int
 	userAgent     string
@@ -103,6 +106,11 @@ func WithRetryBackoff(b remote.Backoff) Option { return func(o *options) { o.bac
 // answering; transfers themselves are not cut.
 func WithRequestTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
 
+// WithStallTimeout bounds how long the body of an answer may go without a byte
+// (manifests, blobs, tag lists, the answers to pushes); a registry that stops
+// sending fails the call with ErrStalled.
+func WithStallTimeout(d time.Duration) Option { return func(o *options) { o.stall = d } }
+
 // WithClock replaces time.Now for stage creation times.
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
@@ -114,13 +122,14 @@ func WithWarnings(warn func(string)) Option { return func(o *options) { o.warn =
 func WithUserAgent(ua string) Option { return func(o *options) { o.userAgent = ua } }
 
 // Defaults: werf's page size (ECR refuses more than 1000), backoff from one
-// second, and a minute for a registry to start answering. Ten thousand pages
-// (ten million tags) is more than any repository holds, and still ends a
-// listing whose Link headers do not.
+// second, a minute for a registry to start answering and a minute for each
+// byte of an answer after that. Ten thousand pages (ten million tags) is more
+// than any repository holds, and still ends a listing whose Link headers do not.
 const (
-	defaultPageSize    = 1000
-	defaultMaxTagPages = 10000
-	defaultTimeout     = time.Minute
+	defaultPageSize     = 1000
+	defaultMaxTagPages  = 10000
+	defaultTimeout      = time.Minute
+	defaultStallTimeout = time.Minute
 )
 
 var defaultBackoff = remote.Backoff{Duration: time.Second, Factor: 3, Jitter: 0.1, Steps: 4}
@@ -136,6 +145,7 @@ func newOptions(opts []Option) *options {
 		keychain:    authn.DefaultKeychain,
 		backoff:     defaultBackoff,
 		timeout:     defaultTimeout,
+		stall:       defaultStallTimeout,
 		pageSize:    defaultPageSize,
 		maxTagPages: defaultMaxTagPages,
 		now:         time.Now,
@@ -173,10 +183,11 @@ func (o *options) authKeychain() authn.Keychain {
 }
 
 // httpTransport is the transport for one host: a timeout for the first response
-// byte, TLS verification unless the host is exempt, and Retry-After honoured.
+// byte and one for each byte of the body after it, TLS verification unless the
+// host is exempt, and Retry-After honoured.
 func (o *options) httpTransport(host string) http.RoundTripper {
 	if o.transport != nil {
-		return &retryAfter{inner: o.transport}
+		return &stall.Transport{Inner: &retryAfter{inner: o.transport}, Timeout: o.stall}
 	}
 	t := remote.DefaultTransport.(*http.Transport).Clone()
 	t.ResponseHeaderTimeout = o.timeout
@@ -185,7 +196,7 @@ func (o *options) httpTransport(host string) http.RoundTripper {
 		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for with --skip-tls-verify-registry
 		t.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
 	}
-	return &retryAfter{inner: t}
+	return &stall.Transport{Inner: &retryAfter{inner: t}, Timeout: o.stall}
 }
 
 // credentialSource says which credentials a host was given, for refusals.

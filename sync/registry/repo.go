@@ -15,6 +15,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/dagwerf/dagwerf/sync/registry/internal/stall"
 )
 
 // repo is one repository and the clients that speak to it. Its puller and pusher
@@ -192,6 +194,10 @@ func refusedStatus(err error) int {
 }
 
 var errNotFound = errors.New("not found")
+
+// ErrStalled is a registry that stopped sending an answer: no byte of its body
+// came for the stall timeout (WithStallTimeout).
+var ErrStalled = stall.ErrStalled
 
 // isNotFound recognises the registry's "no such manifest/repository" answers.
 func isNotFound(err error) bool {

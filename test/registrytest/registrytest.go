@@ -16,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/registry"
 )
@@ -259,5 +260,35 @@ func RequireBasicAuth(user, password string) Fault {
 		w.Header().Set("WWW-Authenticate", `Basic realm="registrytest"`)
 		http.Error(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`, http.StatusUnauthorized)
 		return true
+	}
+}
+
+// Drip is a fault that answers the requests with this method whose path
+// contains part: status and headers at once, then the body one byte every
+// interval until the client goes away, as a registry (or a proxy before it)
+// that stalls in mid-answer does.
+func Drip(method, part string, status int, interval time.Duration) Fault {
+	return func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method != method || !strings.Contains(r.URL.Path, part) {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		flusher, _ := w.(http.Flusher)
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			if _, err := w.Write([]byte("{")); err != nil {
+				return true
+			}
+			if flusher != nil {
+				flusher.Flush()
+			}
+			select {
+			case <-r.Context().Done():
+				return true
+			case <-tick.C:
+			}
+		}
 	}
 }
