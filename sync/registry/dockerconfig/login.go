@@ -4,13 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/dagwerf/dagwerf/sync/registry/internal/stall"
 )
 
 // Option configures a login.
@@ -21,6 +25,10 @@ type options struct {
 	hosts     *InsecureHosts
 	transport http.RoundTripper
 	userAgent string
+	dial      time.Duration
+	handshake time.Duration
+	headers   time.Duration
+	stall     time.Duration
 }
 
 // WithInsecure lets the registry be spoken to over plain HTTP (--insecure-registry);
@@ -37,8 +45,18 @@ func WithTransport(t http.RoundTripper) Option { return func(o *options) { o.tra
 // WithUserAgent names the client to the registry.
 func WithUserAgent(ua string) Option { return func(o *options) { o.userAgent = ua } }
 
+// A login is bounded at every step, as builds are, so that a registry that
+// accepts the connection and then says nothing cannot hold it: connecting,
+// the TLS handshake, the wait for the headers, and each byte of a body.
+const (
+	defaultDialTimeout      = 30 * time.Second
+	defaultHandshakeTimeout = 10 * time.Second
+	defaultHeaderTimeout    = time.Minute
+	defaultStallTimeout     = time.Minute
+)
+
 func newOptions(opts []Option) *options {
-	o := &options{}
+	o := &options{dial: defaultDialTimeout, handshake: defaultHandshakeTimeout, headers: defaultHeaderTimeout, stall: defaultStallTimeout}
 	for _, opt := range opts {
 		opt(o)
 	}
@@ -46,16 +64,37 @@ func newOptions(opts []Option) *options {
 }
 
 // roundTripper retries what a busy registry or token server refuses for now
-// (429, 5xx) but never a refusal of the credentials.
+// (429, 5xx) but never a refusal of the credentials, nor a registry that did
+// not answer in time: each attempt would wait as long again.
 func (o *options) roundTripper() http.RoundTripper {
 	t := o.transport
 	if t == nil {
-		t = remote.DefaultTransport
+		ht := remote.DefaultTransport.(*http.Transport).Clone()
+		ht.DialContext = (&net.Dialer{Timeout: o.dial, KeepAlive: 30 * time.Second}).DialContext
+		ht.TLSHandshakeTimeout = o.handshake
+		ht.ResponseHeaderTimeout = o.headers
+		t = ht
 	}
-	t = transport.NewRetry(t, transport.WithRetryStatusCodes(
+	t = &stall.Transport{Inner: t, Timeout: o.stall}
+	t = transport.NewRetry(t, transport.WithRetryPredicate(retryable), transport.WithRetryStatusCodes(
 		http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
 		http.StatusServiceUnavailable, http.StatusGatewayTimeout))
 	return transport.NewUserAgent(t, o.userAgent)
+}
+
+// retryable is go-containerregistry's test (a temporary error, which a retried
+// status code is too) less timeouts.
+func retryable(err error) bool {
+	if isTimeout(err) {
+		return false
+	}
+	te, ok := err.(interface{ Temporary() bool })
+	return ok && te.Temporary()
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 }
 
 // ErrRefused is a registry refusing the username and password (401 or 403).
@@ -128,6 +167,9 @@ func refusal(srv Server, insecure bool, err error) error {
 			from = " from " + u.String()
 		}
 		return fmt.Errorf("%s: %w (%d %s%s)", srv.Host, ErrRefused, terr.StatusCode, http.StatusText(terr.StatusCode), from)
+	}
+	if isTimeout(err) {
+		return fmt.Errorf("%s: the registry did not answer in time; check the address and that the registry is up: %w", srv.Host, err)
 	}
 	if !insecure && strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") {
 		return fmt.Errorf("%s: %w; for a plain-HTTP registry give --insecure-registry", srv.Host, err)
