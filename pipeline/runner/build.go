@@ -41,6 +41,9 @@ func (b Build) Run(ctx context.Context) (*pipeline.Report, error) {
 			return nil, err
 		}
 	}
+	if err := b.Storage.Validate(); err != nil {
+		return nil, err
+	}
 	if len(b.CustomTags) > 0 && b.Storage.Repo == "" {
 		return nil, ErrCustomTagsNeedRepo
 	}

@@ -37,6 +37,9 @@ type DigestLine struct {
 // that is not stored yet gets a line with the error, and the run fails after all
 // lines are made.
 func (d Digest) Run(ctx context.Context) ([]DigestLine, error) {
+	if err := d.Storage.Validate(); err != nil {
+		return nil, err
+	}
 	snap, cfg, err := d.Project.Load()
 	if err != nil {
 		return nil, err

@@ -49,6 +49,33 @@ type Credential struct {
 // ErrNeedsRepo is --final-repo, --cache-repo or --secondary-repo without --repo.
 var ErrNeedsRepo = errors.New("--final-repo, --meta-repo, --cache-repo and --secondary-repo need --repo")
 
+// Validate checks the repository addresses. Commands check them before
+// anything else, so that a malformed one is refused even where no stage is read
+// (a digest of images without dependencies).
+func (s Storage) Validate() error {
+	if s.Repo != "" {
+		if err := registry.CheckRepoAddress("--repo", s.Repo); err != nil {
+			return err
+		}
+	}
+	if s.FinalRepo != "" {
+		if err := registry.CheckRepoAddress("--final-repo", s.FinalRepo); err != nil {
+			return err
+		}
+	}
+	for _, r := range s.CacheRepos {
+		if err := registry.CheckRepoAddress("--cache-repo", r); err != nil {
+			return err
+		}
+	}
+	for _, r := range s.SecondaryRepos {
+		if err := registry.CheckRepoAddress("--secondary-repo", r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // OpenedStorage is a stages storage and what must be closed after it.
 type OpenedStorage struct {
 	*registry.Storage
@@ -62,6 +89,9 @@ func (o *OpenedStorage) Close() error { return o.close() }
 // the local store, with the lock of --synchronization around publishing. Warnings
 // (no shared synchronization for a registry) go to warn.
 func (s Storage) Open(cfg *config.Config, warn io.Writer, opts ...registry.Option) (*OpenedStorage, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
 	project := cfg.Meta.Project
 	o := &OpenedStorage{close: func() error { return nil }}
 	repo := s.Repo

@@ -34,8 +34,8 @@ type repo struct {
 }
 
 func newRepo(o *options, role, address string) (*repo, error) {
-	if address == "" {
-		return nil, fmt.Errorf("%s: empty repository", role)
+	if err := CheckRepoAddress(role, address); err != nil {
+		return nil, err
 	}
 	var nameOpts []name.Option
 	host := address
