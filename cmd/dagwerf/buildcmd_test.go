@@ -88,7 +88,7 @@ func TestBuildCommandLocalStore(t *testing.T) {
 	r.CommitFiles(buildProject)
 	store, err := localstore.Open(filepath.Join(home, "stages", "shop"))
 	require.NoError(t, err)
-	want := enginetest.Prefill(t, r.Dir, store.Addr()+"/shop")
+	want := enginetest.Prefill(t, r.Dir, store.Repo("shop"))
 	require.NoError(t, store.Close())
 
 	stdout, stderr, code := dagwerf(t, map[string]string{"DAGWERF_HOME": home}, "build", "--dir", r.Dir)

@@ -108,7 +108,7 @@ func (s Storage) Open(cfg *config.Config, warn io.Writer, opts ...registry.Optio
 			return nil, err
 		}
 		o.close = store.Close
-		repo = store.Addr() + "/" + project
+		repo = store.Repo(project)
 	}
 	opened := false
 	defer func() {

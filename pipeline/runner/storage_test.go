@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -81,4 +82,31 @@ func (p *plainHTTP) saw(prefix string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return slices.Contains(p.seen, prefix)
+}
+
+// Without --repo, the local store keeps the stages of any project name werf
+// takes, one character long to fifty.
+func TestLocalStoreTakesEveryProjectName(t *testing.T) {
+	for _, project := range []string{"a", "7", "ab", "my-app", strings.Repeat("x", 50)} {
+		t.Run(project, func(t *testing.T) {
+			s := runner.Storage{Home: t.TempDir(), DockerConfig: t.TempDir()}
+			st, err := s.Open(&config.Config{Meta: config.Meta{Project: project}}, io.Discard, registry.WithTransport(noKeepAlives()))
+			require.NoError(t, err)
+			defer st.Close()
+			require.NoError(t, st.PushMarker(context.Background(), "marker", map[string]string{"project": project}))
+			tags, err := st.Tags(context.Background(), true)
+			require.NoError(t, err)
+			assert.Equal(t, []string{"marker"}, tags)
+			assert.True(t, strings.HasPrefix(st.Repo(), "127.0.0.1:"), st.Repo())
+		})
+	}
+}
+
+// noKeepAlives leaves the local store no connection it must wait for at Close
+// (http.Server.Shutdown waits up to five seconds for one that never sent a
+// request, as a transport's spare dial is).
+func noKeepAlives() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DisableKeepAlives = true
+	return t
 }

@@ -86,6 +86,17 @@ func listen(dir string) (net.Listener, error) {
 // Addr is the store's registry address, host:port.
 func (s *Store) Addr() string { return s.addr }
 
+// Repo is the repository of the store that keeps a project's stages: ADDR/PROJECT.
+// go-containerregistry cannot name a repository of one character, which a
+// werf project name may be, so such a project's stages are in
+// ADDR/PROJECT/stages; longer names keep the address earlier runs stored under.
+func (s *Store) Repo(project string) string {
+	if len(project) < 2 {
+		return s.addr + "/" + project + "/stages"
+	}
+	return s.addr + "/" + project
+}
+
 // Close stops the store; what it holds stays on disk. Closing again returns
 // what the first Close did.
 func (s *Store) Close() error {

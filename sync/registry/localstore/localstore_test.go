@@ -2,6 +2,7 @@ package localstore_test
 
 import (
 	"io/fs"
+	"net/http"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -100,4 +101,51 @@ func TestConcurrentWritesOfOneTag(t *testing.T) {
 		digests = append(digests, d)
 	}
 	assert.Contains(t, digests, gotDigest)
+}
+
+// A project's repository holds stages for any project name werf takes, from
+// one run to the next; names of two characters or more keep the address
+// earlier runs used.
+func TestRepoOfEveryProjectName(t *testing.T) {
+	dir := t.TempDir()
+	s, err := localstore.Open(dir)
+	require.NoError(t, err)
+	defer s.Close()
+	tests := []struct {
+		project string
+		repo    string
+	}{
+		{project: "a", repo: s.Addr() + "/a/stages"},
+		{project: "ab", repo: s.Addr() + "/ab"},
+		{project: "shop", repo: s.Addr() + "/shop"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.repo, s.Repo(tt.project))
+		ref, err := name.NewTag(s.Repo(tt.project) + ":stage-1")
+		require.NoError(t, err, tt.project)
+		img, err := random.Image(16, 1)
+		require.NoError(t, err)
+		require.NoError(t, remote.Write(ref, img, remote.WithTransport(noKeepAlives())), tt.project)
+	}
+	require.NoError(t, s.Close())
+
+	again, err := localstore.Open(dir)
+	require.NoError(t, err)
+	defer again.Close()
+	for _, tt := range tests {
+		repo, err := name.NewRepository(again.Repo(tt.project))
+		require.NoError(t, err)
+		tags, err := remote.List(repo, remote.WithTransport(noKeepAlives()))
+		require.NoError(t, err, tt.project)
+		assert.Equal(t, []string{"stage-1"}, tags, tt.project)
+	}
+}
+
+// noKeepAlives leaves the store no connection it must wait for at Close
+// (http.Server.Shutdown waits up to five seconds for one that never sent a
+// request, as a transport's spare dial is).
+func noKeepAlives() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DisableKeepAlives = true
+	return t
 }
