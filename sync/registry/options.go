@@ -103,7 +103,7 @@ func WithTransport(t http.RoundTripper) Option { return func(o *options) { o.tra
 func WithRetryBackoff(b remote.Backoff) Option { return func(o *options) { o.backoff = b } }
 
 // WithRequestTimeout bounds how long a request may wait for the registry to start
-// answering; transfers themselves are not cut.
+// answering; a slow transfer is not cut, one that stops is (WithStallTimeout).
 func WithRequestTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
 
 // WithStallTimeout bounds how long the body of an answer may go without a byte
