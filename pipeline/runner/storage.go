@@ -46,31 +46,28 @@ type Credential struct {
 	Password string
 }
 
-// ErrNeedsRepo is --final-repo, --cache-repo or --secondary-repo without --repo.
+// ErrNeedsRepo is --final-repo, --meta-repo, --cache-repo or --secondary-repo without --repo.
 var ErrNeedsRepo = errors.New("--final-repo, --meta-repo, --cache-repo and --secondary-repo need --repo")
 
 // Validate checks the repository addresses. Commands check them before
 // anything else, so that a malformed one is refused even where no stage is read
 // (a digest of images without dependencies).
 func (s Storage) Validate() error {
-	if s.Repo != "" {
-		if err := registry.CheckRepoAddress("--repo", s.Repo); err != nil {
-			return err
-		}
+	flags := []struct {
+		flag  string
+		addrs []string
+	}{
+		{"--repo", []string{s.Repo}}, {"--final-repo", []string{s.FinalRepo}}, {"--meta-repo", []string{s.MetaRepo}},
+		{"--cache-repo", s.CacheRepos}, {"--secondary-repo", s.SecondaryRepos},
 	}
-	if s.FinalRepo != "" {
-		if err := registry.CheckRepoAddress("--final-repo", s.FinalRepo); err != nil {
-			return err
-		}
-	}
-	for _, r := range s.CacheRepos {
-		if err := registry.CheckRepoAddress("--cache-repo", r); err != nil {
-			return err
-		}
-	}
-	for _, r := range s.SecondaryRepos {
-		if err := registry.CheckRepoAddress("--secondary-repo", r); err != nil {
-			return err
+	for _, f := range flags {
+		for _, a := range f.addrs {
+			if a == "" {
+				continue
+			}
+			if err := registry.CheckRepoAddress(f.flag, a); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
