@@ -77,8 +77,10 @@ func oldestClientID(tags []string) (string, bool) {
 		if err != nil {
 			continue
 		}
-		if !found || at < bestAt {
-			best, bestAt, found = rest[:i], at, true
+		// Builders that wrote theirs in the same millisecond must still agree,
+		// whatever order the registry lists tags in: the smaller ID wins a tie.
+		if id := rest[:i]; !found || at < bestAt || at == bestAt && id < best {
+			best, bestAt, found = id, at, true
 		}
 	}
 	return best, found
