@@ -300,3 +300,135 @@ func TestRenderGiterminism(t *testing.T) {
 		})
 	}
 }
+
+// Templates that would run away with the stack, the memory or the CPU stop with
+// an error naming what went wrong. The unbounded cases (a template including
+// itself forever) crash the process without a limit; the finite ones deeper
+// than the limit show the limit is there.
+func TestRenderLimits(t *testing.T) {
+	const image = "\nimage: app\ndockerfile: Dockerfile\n"
+	tests := []struct {
+		name  string
+		files map[string]string
+		err   string // "" renders fine
+	}{
+		{
+			name:  "include of itself forever",
+			files: map[string]string{"werf.yaml": meta + `{{ define "a" }}{{ include "a" . }}{{ end }}{{ include "a" . }}` + image},
+			err:   `werf.yaml:4: template: at <include "a" .>: error calling include: template "a" includes itself too deeply: include and tpl calls nest more than 1000 deep`,
+		},
+		{
+			name: "include of itself 1500 deep, the chain starting in werf.yaml",
+			files: map[string]string{
+				"werf.yaml":     meta + "\n{{ include \"down\" 1500 }}" + image,
+				".werf/_h.tmpl": `{{ define "down" }}{{ if . }}{{ include "down" (sub . 1) }}{{ end }}{{ end }}`,
+			},
+			err: `werf.yaml:5: template: at <include "down" 1500>: error calling include: template "down" includes itself too deeply: include and tpl calls nest more than 1000 deep`,
+		},
+		{
+			name: "templates including each other",
+			files: map[string]string{
+				"werf.yaml":     meta + `{{ include "ping" 1500 }}` + image,
+				".werf/_h.tmpl": `{{ define "ping" }}{{ if . }}{{ include "pong" (sub . 1) }}{{ end }}{{ end }}{{ define "pong" }}{{ include "ping" . }}{{ end }}`,
+			},
+			err: `includes itself too deeply: include and tpl calls nest more than 1000 deep`,
+		},
+		{
+			name:  "tpl of itself forever",
+			files: map[string]string{"werf.yaml": meta + `{{ $t := "{{ tpl . . }}" }}{{ tpl $t $t }}` + image},
+			err:   `werf.yaml:4: template: at <tpl $t $t>: error calling tpl: tpl "{{ tpl . . }}" includes itself too deeply: include and tpl calls nest more than 1000 deep`,
+		},
+		{
+			name:  "tpl and include 1500 deep",
+			files: map[string]string{"werf.yaml": meta + `{{ define "t" }}{{ if . }}{{ tpl "{{ include \"t\" . }}" (sub . 1) }}{{ end }}{{ end }}{{ include "t" 1500 }}` + image},
+			err:   `includes itself too deeply: include and tpl calls nest more than 1000 deep`,
+		},
+		{
+			name:  "include 400 deep is fine",
+			files: map[string]string{"werf.yaml": meta + `{{ define "down" }}{{ if . }}{{ include "down" (sub . 1) }}{{ end }}{{ end }}{{ include "down" 400 }}` + image},
+		},
+		{
+			name:  "until of a huge count",
+			files: map[string]string{"werf.yaml": meta + `{{ $x := until 2000000 }}` + image},
+			err:   `werf.yaml:4: template: at <until 2000000>: error calling until: until 2000000 would make 2000000 elements, more than the 1000000 a template may make`,
+		},
+		{
+			name:  "until of a huge count in the output",
+			files: map[string]string{"werf.yaml": meta + `{{ until 100000000 }}` + image},
+			err:   `werf.yaml:4: template: at <until 100000000>: error calling until: until 100000000 would make 100000000 elements, more than the 1000000 a template may make`,
+		},
+		{
+			name:  "until of a huge negative count",
+			files: map[string]string{"werf.yaml": meta + `{{ $x := until -2000000 }}` + image},
+			err:   `error calling until: until -2000000 would make 2000000 elements, more than the 1000000 a template may make`,
+		},
+		{
+			name:  "untilStep over a huge range",
+			files: map[string]string{"werf.yaml": meta + `{{ $x := untilStep 0 9000000 3 }}` + image},
+			err:   `error calling untilStep: untilStep 0 9000000 3 would make 3000000 elements, more than the 1000000 a template may make`,
+		},
+		{
+			name:  "seq over a huge range",
+			files: map[string]string{"werf.yaml": meta + `{{ $x := seq 5 2 4000005 }}` + image},
+			err:   `error calling seq: seq 5 2 4000005 would make 2000001 elements, more than the 1000000 a template may make`,
+		},
+		{
+			name:  "repeat to a huge string",
+			files: map[string]string{"werf.yaml": meta + `{{ $x := repeat 70000000 "x" }}` + image},
+			err:   `error calling repeat: repeat 70000000 of a 1-byte string would make 70000000 bytes, more than the 64 MiB a template string may have`,
+		},
+		{
+			name:  "indent by a huge count",
+			files: map[string]string{"werf.yaml": meta + `{{ $x := indent 35000000 "a\nb" }}` + image},
+			err:   `error calling indent: indent 35000000 of a 2-line string would make 70000003 bytes, more than the 64 MiB a template string may have`,
+		},
+		{
+			name:  "nindent by a huge count",
+			files: map[string]string{"werf.yaml": meta + `{{ $x := nindent 70000000 "a" }}` + image},
+			err:   `error calling nindent: nindent 70000000 of a 1-line string would make 70000002 bytes, more than the 64 MiB a template string may have`,
+		},
+		{
+			name:  "a huge random string",
+			files: map[string]string{"werf.yaml": meta + `{{ $x := randAlphaNum 1000001 }}` + image},
+			err:   `error calling randAlphaNum: randAlphaNum 1000001 would make 1000001 random characters, more than the 1000000 a template may make`,
+		},
+		{
+			name:  "huge random bytes",
+			files: map[string]string{"werf.yaml": meta + `{{ $x := randBytes 100000000 }}` + image},
+			err:   `error calling randBytes: randBytes 100000000 would make 100000000 random bytes, more than the 1000000 a template may make`,
+		},
+		{
+			name:  "a dict set into itself",
+			files: map[string]string{"werf.yaml": meta + `{{ $d := dict }}{{ $_ := set $d "self" $d }}` + image},
+			err:   `werf.yaml:4: template: at <set $d "self" $d>: error calling set: the value set under "self" contains the dict itself, which would make it endless`,
+		},
+		{
+			name:  "a dict set into itself through a list",
+			files: map[string]string{"werf.yaml": meta + `{{ $d := dict }}{{ $_ := set $d "l" (list 1 (dict "d" $d)) }}` + image},
+			err:   `error calling set: the value set under "l" contains the dict itself, which would make it endless`,
+		},
+		{
+			name:  "a dict merged into itself",
+			files: map[string]string{"werf.yaml": meta + `{{ $d := dict "a" 1 }}{{ $_ := mergeOverwrite $d (dict "self" $d) }}` + image},
+			err:   `error calling mergeOverwrite: a dict merged into the first one contains the first one, which would make it endless`,
+		},
+		{
+			name:  "sharing without a cycle is fine",
+			files: map[string]string{"werf.yaml": meta + `{{ $s := dict "x" 1 }}{{ $d := dict }}{{ $_ := set $d "a" $s }}{{ $_ := set $d "b" (list $s $s) }}{{ $_ := merge $d $d (dict "c" $s) }}` + image},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg, err := load(t, tt.files, config.Options{})
+			if tt.err == "" {
+				require.NoError(t, err)
+				assert.Equal(t, []string{"app"}, cfg.ImageNames())
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.err)
+			assert.NotContains(t, err.Error(), "\n", "one sentence")
+		})
+	}
+}

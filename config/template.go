@@ -20,6 +20,11 @@ import (
 // the machine's memory.
 const maxRenderedSize = 64 << 20
 
+// maxIncludeDepth bounds include and tpl calls inside one another, as Helm does:
+// a template that includes itself forever would otherwise overflow the stack,
+// which kills the process.
+const maxIncludeDepth = 1000
+
 // renderer executes werf.yaml as a Go template the way werf does: sprig's functions
 // but expandenv, werf's own functions, and .Files, .Env and .Commit as data.
 type renderer struct {
@@ -30,6 +35,7 @@ type renderer struct {
 
 	tmpl      *template.Template
 	fileNames map[string]string // template name → file it came from, for errors
+	depth     int               // include and tpl calls in progress
 }
 
 // templateSource is one file that takes part in rendering.
@@ -75,25 +81,19 @@ func (r *renderer) data() map[string]any {
 func (r *renderer) funcs() template.FuncMap {
 	funcs := sprig.TxtFuncMap()
 	delete(funcs, "expandenv") // the environment reaches werf.yaml only through env, under giterminism
+	boundedFuncs(funcs)
+	guardedMutations(funcs)
 
 	funcs["env"] = r.envFunc
 	funcs["include"] = func(name string, data any) (string, error) {
-		var b bytes.Buffer
-		if err := r.tmpl.ExecuteTemplate(&limitedWriter{&b, maxRenderedSize}, name, data); err != nil {
-			return "", err
-		}
-		return b.String(), nil
+		return r.nested(fmt.Sprintf("template %q", name), name, data)
 	}
 	funcs["tpl"] = func(content string, data any) (string, error) {
 		name := fmt.Sprintf("tpl-%d", adler32.Checksum([]byte(content)))
 		if _, err := r.tmpl.New(name).Parse(content); err != nil {
 			return "", err
 		}
-		var b bytes.Buffer
-		if err := r.tmpl.ExecuteTemplate(&limitedWriter{&b, maxRenderedSize}, name, data); err != nil {
-			return "", err
-		}
-		return b.String(), nil
+		return r.nested(fmt.Sprintf("tpl %q", shorten(content, 40)), name, data)
 	}
 	funcs["required"] = func(msg string, v any) (any, error) {
 		if s, ok := v.(string); v == nil || (ok && s == "") {
@@ -117,6 +117,42 @@ func (r *renderer) funcs() template.FuncMap {
 		return m, nil
 	}
 	return funcs
+}
+
+// nested executes the template name for include or tpl, counting how deep such
+// calls go; what names the call in the error.
+func (r *renderer) nested(what, name string, data any) (string, error) {
+	if r.depth >= maxIncludeDepth {
+		return "", &includeDepthError{what}
+	}
+	r.depth++
+	defer func() { r.depth-- }()
+	var b bytes.Buffer
+	if err := r.tmpl.ExecuteTemplate(&limitedWriter{&b, maxRenderedSize}, name, data); err != nil {
+		// Passed up bare, so that a thousand levels do not each repeat the
+		// message of the ones below: the error keeps the outermost call's place,
+		// where the chain starts.
+		var deep *includeDepthError
+		if errors.As(err, &deep) {
+			return "", deep
+		}
+		return "", err
+	}
+	return b.String(), nil
+}
+
+type includeDepthError struct{ what string }
+
+func (e *includeDepthError) Error() string {
+	return fmt.Sprintf("%s includes itself too deeply: include and tpl calls nest more than %d deep", e.what, maxIncludeDepth)
+}
+
+// shorten cuts s to at most n bytes for a message, marking the cut.
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-3] + "..."
 }
 
 // envFunc is werf's `env NAME [DEFAULT]`: NAME must be allowed by
