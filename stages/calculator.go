@@ -52,7 +52,7 @@ func (c *Calculator) Stage(ctx context.Context, img *config.Image, platform stri
 	}
 	importArgs, importValue := c.imports(ctx, img, platform, imports)
 	var sources []string
-	deps, err := d.Dependencies(dockerfile.Inputs{
+	deps, err := d.Dependencies(ctx, dockerfile.Inputs{
 		Target:       img.Target,
 		Platform:     platform,
 		Args:         img.Args,

@@ -3,6 +3,7 @@ package stages_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -202,4 +203,38 @@ func TestStageErrors(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.err)
 		})
 	}
+}
+
+// A cancelled context stops the digest with context.Canceled, and what it cut
+// short is not remembered: the same calculator computes the digest afterwards.
+func TestStageCancelled(t *testing.T) {
+	r := memoRepo(t)
+	calc, cfg := calculator(t, r)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err := calc.Stage(ctx, cfg.Image("app"), "linux/amd64", nil)
+	require.ErrorIs(t, err, context.Canceled)
+
+	stage, err := calc.Stage(t.Context(), cfg.Image("app"), "linux/amd64", nil)
+	require.NoError(t, err)
+	assert.Equal(t, "f9f10884ad413e176dedb3ccd513df4e7c7c44ca15c6f7fce324292a", stage.Digest)
+}
+
+// A Dockerfile whose ARGs double one another fails at once, naming the image,
+// the Dockerfile and the line, rather than keeping BuildKit's lexer busy.
+func TestStageDoublingArgs(t *testing.T) {
+	dockerfile := "FROM alpine\nARG A0=x\n"
+	for i := 1; i <= 16; i++ {
+		dockerfile += fmt.Sprintf("ARG A%d=$A%d$A%d\n", i, i-1, i-1)
+	}
+	dockerfile += "RUN echo $A16 $A16 $A16 $A16\n"
+	r := gittest.New(t)
+	r.CommitFiles(map[string]string{
+		"werf.yaml":  "configVersion: 1\nproject: p\n---\nimage: app\ndockerfile: Dockerfile\n",
+		"Dockerfile": dockerfile,
+	})
+	calc, cfg := calculator(t, r)
+	_, err := calc.Stage(t.Context(), cfg.Image("app"), "linux/amd64", nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `image "app" (linux/amd64): Dockerfile:18: "$A15$A15" would expand its variables into up to 65536 bytes without whitespace`)
 }

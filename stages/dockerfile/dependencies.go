@@ -1,6 +1,7 @@
 package dockerfile
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -29,13 +30,14 @@ type Inputs struct {
 // Dependencies lists werf's dependency strings of the full-Dockerfile stage: per
 // stage, the addHost entries, the expanded base image and one or more strings per
 // instruction; the target's list takes in the lists of the stages it is built
-// from; the cacheVersion ends it.
-func (d *Dockerfile) Dependencies(in Inputs) ([]string, error) {
+// from; the cacheVersion ends it. It stops when ctx is done, between instructions
+// and expansions.
+func (d *Dockerfile) Dependencies(ctx context.Context, in Inputs) ([]string, error) {
 	target, err := TargetIndex(d.stageNames(), in.Target)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", d.Path, err)
 	}
-	r := &resolver{d: d, in: in, stageArgs: map[int]map[string]string{}, stageEnvs: map[int]map[string]string{}}
+	r := &resolver{ctx: ctx, d: d, in: in, stageArgs: map[int]map[string]string{}, stageEnvs: map[int]map[string]string{}}
 	if err := r.resolveMetaArgs(); err != nil {
 		return nil, err
 	}
@@ -44,7 +46,7 @@ func (d *Dockerfile) Dependencies(in Inputs) ([]string, error) {
 	onbuild := make([][]string, len(d.stages))
 	for i, stage := range d.stages {
 		deps := append([]string(nil), in.AddHost...)
-		base, err := expand(stage.BaseName, r.metaAll)
+		base, err := expand(ctx, stage.BaseName, r.metaAll)
 		if err != nil {
 			return nil, d.errorAt(stage.Location, err)
 		}
@@ -53,6 +55,9 @@ func (d *Dockerfile) Dependencies(in Inputs) ([]string, error) {
 		}
 		deps = append(deps, base)
 		for _, cmd := range stage.Commands {
+			if err := ctx.Err(); err != nil {
+				return nil, d.errorAt(cmd.Location(), err)
+			}
 			cmdDeps, cmdOnbuild, err := r.instruction(i, cmd, false)
 			if err != nil {
 				return nil, d.errorAt(cmd.Location(), err)
@@ -111,6 +116,7 @@ func (d *Dockerfile) errorAt(loc []parser.Range, err error) error {
 
 // resolver holds the ARG and ENV values while one dependency list is made.
 type resolver struct {
+	ctx       context.Context
 	d         *Dockerfile
 	in        Inputs
 	metaAll   map[string]string // platform args overlaid with the meta ARGs
@@ -149,7 +155,7 @@ func (r *resolver) resolveMetaArgs() error {
 	meta := map[string]string{}
 	for _, arg := range r.d.metaArgs {
 		for _, kv := range arg.Args {
-			key, err := expand(kv.Key, meta)
+			key, err := expand(r.ctx, kv.Key, meta)
 			if err != nil {
 				return r.d.errorAt(arg.Location(), err)
 			}
@@ -161,7 +167,7 @@ func (r *resolver) resolveMetaArgs() error {
 			default:
 				var ok bool
 				if v, ok = r.in.Args[key]; !ok {
-					if v, err = expand(value(kv), meta); err != nil {
+					if v, err = expand(r.ctx, value(kv), meta); err != nil {
 						return r.d.errorAt(arg.Location(), err)
 					}
 				}
@@ -222,9 +228,9 @@ func scope(m map[int]map[string]string, stage int) map[string]string {
 // instruction inside ONBUILD, with the ENVs only.
 func (r *resolver) word(stage int, w string, onbuild bool) (string, error) {
 	if onbuild {
-		return expand(w, r.envs(stage))
+		return expand(r.ctx, w, r.envs(stage))
 	}
-	return expand(w, r.args(stage), r.envs(stage))
+	return expand(r.ctx, w, r.args(stage), r.envs(stage))
 }
 
 // instruction returns the dependency strings of one instruction, and for ONBUILD

@@ -320,7 +320,7 @@ COPY --from=alpine:3 /c /c
 			if tt.imports != nil {
 				in.ImportArgs, in.Import = imports(tt.imports)
 			}
-			deps, err := d.Dependencies(in)
+			deps, err := d.Dependencies(t.Context(), in)
 			require.NoError(t, err)
 			if tt.wantDeps != nil {
 				assert.Equal(t, tt.wantDeps, deps)
@@ -366,7 +366,7 @@ func TestImportsAreFetchedOnlyWhenUsed(t *testing.T) {
 	d, err := dockerfile.Parse("Dockerfile", []byte("ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nARG TOOLS\nRUN true\n"))
 	require.NoError(t, err)
 	var asked []string
-	deps, err := d.Dependencies(dockerfile.Inputs{
+	deps, err := d.Dependencies(t.Context(), dockerfile.Inputs{
 		ImportArgs: []string{"BASE_IMAGE", "UNUSED", "TOOLS"},
 		Import: func(arg string) (string, error) {
 			asked = append(asked, arg)
@@ -377,7 +377,7 @@ func TestImportsAreFetchedOnlyWhenUsed(t *testing.T) {
 	assert.Equal(t, []string{"BASE_IMAGE", "TOOLS"}, asked)
 	assert.Equal(t, []string{"value-of-BASE_IMAGE", "ARG TOOLS=value-of-TOOLS", "RUN true"}, deps)
 
-	_, err = d.Dependencies(dockerfile.Inputs{ImportArgs: []string{"BASE_IMAGE"}, Import: func(string) (string, error) {
+	_, err = d.Dependencies(t.Context(), dockerfile.Inputs{ImportArgs: []string{"BASE_IMAGE"}, Import: func(string) (string, error) {
 		return "", fmt.Errorf("base: no stage in the registry yet")
 	}})
 	assert.EqualError(t, err, "Dockerfile:1: base: no stage in the registry yet")
@@ -412,6 +412,11 @@ func TestDependenciesErrors(t *testing.T) {
 			err:        `Dockerfile:2: failed to process "RUN echo ${X:?must be set}": X: must be set`,
 		},
 		{
+			name:       "empty trim pattern",
+			dockerfile: "FROM alpine\nARG A=x\nRUN echo ${A#}\n",
+			err:        `Dockerfile:3: BuildKit's lexer failed on "RUN echo ${A#}": runtime error: index out of range [0] with length 0`,
+		},
+		{
 			name:       "quoted COPY source",
 			dockerfile: "FROM alpine\nCOPY \"a b\" /x\n",
 			in:         dockerfile.Inputs{Checksum: stubChecksum},
@@ -439,7 +444,7 @@ func TestDependenciesErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			d, err := dockerfile.Parse("Dockerfile", []byte(tt.dockerfile))
 			require.NoError(t, err)
-			_, err = d.Dependencies(tt.in)
+			_, err = d.Dependencies(t.Context(), tt.in)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.err)
 		})

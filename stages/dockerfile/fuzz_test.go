@@ -26,7 +26,7 @@ func FuzzDependencies(f *testing.F) {
 		if err != nil {
 			return
 		}
-		_, _ = d.Dependencies(dockerfile.Inputs{
+		_, _ = d.Dependencies(t.Context(), dockerfile.Inputs{
 			Target:     target,
 			Platform:   platform,
 			Args:       map[string]string{"A": "1"},

@@ -1,9 +1,14 @@
 // Package once computes a value per key a single time, however many goroutines
 // ask for it at once: the ones that come while it is computed wait for it. It
-// remembers every value and error; it never forgets one.
+// remembers every value and error, but for the error of a cancelled or expired
+// context, which says nothing about the key: the next Get computes again.
 package once
 
-import "sync"
+import (
+	"context"
+	"errors"
+	"sync"
+)
 
 // Map holds a value per key. Its zero value is ready to use; it must not be
 // copied after first use.
@@ -32,5 +37,12 @@ func (m *Map[K, V]) Get(key K, compute func() (V, error)) (V, error) {
 	}
 	m.mu.Unlock()
 	r.once.Do(func() { r.value, r.err = compute() })
+	if errors.Is(r.err, context.Canceled) || errors.Is(r.err, context.DeadlineExceeded) {
+		m.mu.Lock()
+		if m.results[key] == r {
+			delete(m.results, key)
+		}
+		m.mu.Unlock()
+	}
 	return r.value, r.err
 }
