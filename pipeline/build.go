@@ -323,7 +323,7 @@ func (b *Build) request(ctx context.Context, calc *stages.Calculator, t *Task, s
 		if err != nil {
 			return BuildRequest{}, err
 		}
-		if err := b.checkCommitted(bc, stage); err != nil {
+		if err := b.checkCommitted(ctx, bc, stage); err != nil {
 			return BuildRequest{}, err
 		}
 	}
@@ -367,7 +367,7 @@ func exportContext(calc *stages.Calculator, img *config.Image) (dir string, clea
 
 // checkCommitted refuses to build committed content that differs from what the
 // developer has on disk, as werf does: the image would not be what they see.
-func (b *Build) checkCommitted(bc *buildcontext.Context, stage *stages.Stage) error {
+func (b *Build) checkCommitted(ctx context.Context, bc *buildcontext.Context, stage *stages.Stage) error {
 	if len(stage.Sources) == 0 {
 		return nil
 	}
@@ -375,7 +375,7 @@ func (b *Build) checkCommitted(bc *buildcontext.Context, stage *stages.Stage) er
 	if err != nil {
 		return err
 	}
-	files, err := bc.Uncommitted(wt, stage.Sources)
+	files, err := bc.Uncommitted(ctx, wt, stage.Sources)
 	if err != nil {
 		return err
 	}

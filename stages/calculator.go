@@ -62,7 +62,7 @@ func (c *Calculator) Stage(ctx context.Context, img *config.Image, platform stri
 		CacheVersion: img.CacheVersion,
 		Checksum: func(s []string) (string, error) {
 			sources = append(sources, s...)
-			return bc.Checksum(s)
+			return bc.Checksum(ctx, s)
 		},
 	})
 	if err != nil {

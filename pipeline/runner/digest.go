@@ -71,6 +71,10 @@ func (d Digest) Run(ctx context.Context) ([]DigestLine, error) {
 		}
 		line := DigestLine{Image: t.Image.LogName(), Platform: t.Platform}
 		digest, err := pipeline.Digest(ctx, cfg, calc, storage, t.Image, t.Platform, imports)
+		if err != nil && ctx.Err() != nil {
+			// Interrupted: the run stops, and no image is to blame.
+			return nil, fmt.Errorf("digests: %w", ctx.Err())
+		}
 		if err != nil {
 			line.Error = err.Error()
 			failed = append(failed, err.Error())

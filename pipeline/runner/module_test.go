@@ -193,3 +193,19 @@ func TestModulePlanAndDigestText(t *testing.T) {
 	_, err = m.PlanText()
 	assert.ErrorContains(t, err, "nothing-like-it")
 }
+
+// A cancelled run stops at the cancellation rather than reporting every image's
+// digest as failed.
+func TestDigestCancelled(t *testing.T) {
+	r := gittest.New(t)
+	r.CommitFiles(project)
+	m := runner.Module{Source: r.Dir, Variables: map[string]string{}, Platforms: []string{"linux/amd64", "linux/arm64"}}
+	d, err := m.Digest(t.TempDir())
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	lines, err := d.Run(ctx)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.NotContains(t, err.Error(), "could not be computed")
+	assert.Empty(t, lines)
+}

@@ -1,6 +1,7 @@
 package buildcontext
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -24,9 +25,9 @@ import (
 // path from the repository root, so when werf.yaml is not at the repository root
 // nothing matches and contextAddFiles leave the digest alone. dagwerf keeps that,
 // so that its tags stay werf's.
-func (c *Context) addFilesChecksum(sources []string) (string, error) {
+func (c *Context) addFilesChecksum(ctx context.Context, sources []string) (string, error) {
 	projectDir := c.snap.ProjectDir()
-	files, err := c.listAddFiles(projectDir)
+	files, err := c.listAddFiles(ctx, projectDir)
 	if err != nil {
 		return "", err
 	}
@@ -44,6 +45,9 @@ func (c *Context) addFilesChecksum(sources []string) (string, error) {
 		rel = filepath.ToSlash(rel)
 		if !m.Match(rel) {
 			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return "", fmt.Errorf("hashing %s: %w", rel, err)
 		}
 		taken = true
 		h.Write([]byte(rel))
@@ -64,7 +68,7 @@ func (c *Context) addFilesChecksum(sources []string) (string, error) {
 }
 
 // listAddFiles expands the contextAddFiles into files, each once, in werf's order.
-func (c *Context) listAddFiles(projectDir string) ([]string, error) {
+func (c *Context) listAddFiles(ctx context.Context, projectDir string) ([]string, error) {
 	var out []string
 	seen := map[string]bool{}
 	add := func(p string) {
@@ -89,6 +93,9 @@ func (c *Context) listAddFiles(projectDir string) ([]string, error) {
 		err = filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
+			}
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("listing %s: %w", p, err)
 			}
 			if !d.IsDir() {
 				add(p)

@@ -67,17 +67,17 @@ func TestAddFilesChecksum(t *testing.T) {
 			c, err := New(s, "", WithAddFiles(tt.addFiles...))
 			require.NoError(t, err)
 
-			add, err := c.addFilesChecksum([]string{"."})
+			add, err := c.addFilesChecksum(t.Context(), []string{"."})
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, add)
 
-			full, err := c.Checksum([]string{"."})
+			full, err := c.Checksum(t.Context(), []string{"."})
 			require.NoError(t, err)
-			tree, err := c.lsTree(c.ignoreMatcher())
+			tree, err := c.lsTree(t.Context(), c.ignoreMatcher())
 			require.NoError(t, err)
 			assert.Equal(t, sha256Hex(sha256Hex(tree.checksum())+":::"+tt.want), full)
 
-			none, err := c.addFilesChecksum([]string{"Dockerfile"})
+			none, err := c.addFilesChecksum(t.Context(), []string{"Dockerfile"})
 			require.NoError(t, err)
 			assert.Empty(t, none, "a COPY that does not take the files adds nothing")
 		})
@@ -95,7 +95,7 @@ func TestAddFilesInSubdirectoryProjectLikeWerf(t *testing.T) {
 	require.NoError(t, err)
 	c, err := New(s, "", WithAddFiles("extra.txt"))
 	require.NoError(t, err)
-	add, err := c.addFilesChecksum([]string{"."})
+	add, err := c.addFilesChecksum(t.Context(), []string{"."})
 	require.NoError(t, err)
 	assert.Empty(t, add)
 }
@@ -107,7 +107,7 @@ func TestAddFilesMissing(t *testing.T) {
 	require.NoError(t, err)
 	c, err := New(s, "", WithAddFiles("generated.json"))
 	require.NoError(t, err)
-	_, err = c.Checksum([]string{"."})
+	_, err = c.Checksum(t.Context(), []string{"."})
 	assert.EqualError(t, err, `contextAddFiles: "generated.json" was not found in the working tree (contextAddFiles are relative to the context (the project directory))`)
 }
 

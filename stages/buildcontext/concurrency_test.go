@@ -29,7 +29,7 @@ func TestChecksumConcurrentCallsWalkOnce(t *testing.T) {
 	for i := range callers {
 		wg.Go(func() {
 			<-start
-			sums[i], errs[i] = c.Checksum([]string{"src"})
+			sums[i], errs[i] = c.Checksum(t.Context(), []string{"src"})
 		})
 	}
 	close(start)
@@ -40,7 +40,7 @@ func TestChecksumConcurrentCallsWalkOnce(t *testing.T) {
 	}
 	assert.Equal(t, int64(1), c.walks.Load())
 
-	_, err = c.Checksum([]string{"src/sub"})
+	_, err = c.Checksum(t.Context(), []string{"src/sub"})
 	require.NoError(t, err)
 	assert.Equal(t, int64(2), c.walks.Load(), "other sources are walked on their own")
 }

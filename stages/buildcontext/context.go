@@ -2,6 +2,7 @@ package buildcontext
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -95,12 +96,13 @@ func New(snap *source.Snapshot, dir string, opts ...Option) (*Context, error) {
 // Checksum is the dependency string werf records for a COPY or ADD with these
 // expanded sources. A source naming a path (no wildcard) that the context lacks is
 // an error, since the build would fail on it; a wildcard may match nothing.
-// Callers asking for the same sources share one computation, and its error.
-func (c *Context) Checksum(sources []string) (string, error) {
-	return c.checksums.Get(strings.Join(sources, "\x00"), func() (string, error) { return c.checksum(sources) })
+// Callers asking for the same sources share one computation, and its error
+// (unless ctx ended it). The walk stops when ctx is done.
+func (c *Context) Checksum(ctx context.Context, sources []string) (string, error) {
+	return c.checksums.Get(strings.Join(sources, "\x00"), func() (string, error) { return c.checksum(ctx, sources) })
 }
 
-func (c *Context) checksum(sources []string) (string, error) {
+func (c *Context) checksum(ctx context.Context, sources []string) (string, error) {
 	if err := c.checkSources(sources); err != nil {
 		return "", err
 	}
@@ -109,13 +111,13 @@ func (c *Context) checksum(sources []string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("COPY/ADD sources %q: %w", strings.Join(sources, " "), err)
 	}
-	tree, err := c.lsTree(pathmatch.All(c.ignoreMatcher(), include))
+	tree, err := c.lsTree(ctx, pathmatch.All(c.ignoreMatcher(), include))
 	if err != nil {
 		return "", err
 	}
 	sum := sha256Hex(tree.checksum())
 	if len(c.addFiles) > 0 {
-		add, err := c.addFilesChecksum(sources)
+		add, err := c.addFilesChecksum(ctx, sources)
 		if err != nil {
 			return "", fmt.Errorf("contextAddFiles: %w", err)
 		}

@@ -63,7 +63,7 @@ func TestChecksumSources(t *testing.T) {
 	c := open(t, r, "")
 	for _, tt := range tests {
 		for _, sources := range tt.sources {
-			got, err := c.Checksum(sources)
+			got, err := c.Checksum(t.Context(), sources)
 			require.NoError(t, err, "%s %v", tt.id, sources)
 			assert.Equal(t, tt.want, got, "%s %v", tt.id, sources)
 		}
@@ -92,7 +92,7 @@ func TestChecksumDockerignore(t *testing.T) {
 			r.Write(".dockerignore", tt.dockerignore)
 			r.Commit("dockerignore")
 			c := open(t, r, tt.dir, buildcontext.WithDockerignore(".dockerignore", []byte(tt.dockerignore), "Dockerfile"))
-			got, err := c.Checksum(tt.sources)
+			got, err := c.Checksum(t.Context(), tt.sources)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got)
 		})
@@ -105,7 +105,7 @@ func TestChecksumSubdirectoryContext(t *testing.T) {
 	r.Write(".dockerignore", "x\n")
 	r.Commit("root dockerignore")
 	c := open(t, r, "app")
-	got, err := c.Checksum([]string{"."})
+	got, err := c.Checksum(t.Context(), []string{"."})
 	require.NoError(t, err)
 	assert.Equal(t, "1debcbd9054229b4953b79d88738648ee828ac01349453fea47dac4575fe086f", got)
 }
@@ -131,7 +131,7 @@ func TestChecksumSubmodules(t *testing.T) {
 		{"M4", []string{"**/y"}, "b8d54e2bc98e2229640ee1b1c08d7244b74482f509b6386d63c6f2eaec5f41ed"},
 	}
 	for _, tt := range tests {
-		got, err := c.Checksum(tt.sources)
+		got, err := c.Checksum(t.Context(), tt.sources)
 		require.NoError(t, err, tt.id)
 		assert.Equal(t, tt.want, got, tt.id)
 	}
@@ -143,14 +143,14 @@ func TestChecksumMissingSources(t *testing.T) {
 	r.Commit("dockerignore")
 	c := open(t, r, "", buildcontext.WithDockerignore(".dockerignore", []byte("docs\n"), "Dockerfile"))
 
-	_, err := c.Checksum([]string{"src", "main.go"})
+	_, err := c.Checksum(t.Context(), []string{"src", "main.go"})
 	assert.ErrorContains(t, err, `"main.go" is not in the build context (the project directory) (commit `)
-	_, err = c.Checksum([]string{"docs/d.md"})
+	_, err = c.Checksum(t.Context(), []string{"docs/d.md"})
 	assert.EqualError(t, err, `"docs/d.md" is excluded from the build context by .dockerignore`)
-	_, err = c.Checksum([]string{"nothing-*.go", "https://example.com/x.tgz"})
+	_, err = c.Checksum(t.Context(), []string{"nothing-*.go", "https://example.com/x.tgz"})
 	assert.NoError(t, err, "a wildcard may match nothing and URLs are fetched, not read")
 
 	sub := open(t, r, "nowhere")
-	_, err = sub.Checksum([]string{"."})
+	_, err = sub.Checksum(t.Context(), []string{"."})
 	assert.ErrorContains(t, err, `"." is not in the build context nowhere`)
 }

@@ -91,11 +91,11 @@ func TestUncommitted(t *testing.T) {
 	c, err := buildcontext.New(s, "", buildcontext.WithDockerignore(".dockerignore", []byte("docs\n"), "Dockerfile"), buildcontext.WithAddFiles("extra.txt"))
 	require.NoError(t, err)
 
-	files, err := c.Uncommitted(wt, []string{"src", "docs", "extra.txt"})
+	files, err := c.Uncommitted(t.Context(), wt, []string{"src", "docs", "extra.txt"})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"src/a.go", "src/b.txt", "src/new.go"}, files)
 
-	files, err = c.Uncommitted(wt, []string{"app"})
+	files, err = c.Uncommitted(t.Context(), wt, []string{"app"})
 	require.NoError(t, err)
 	assert.Empty(t, files)
 }

@@ -1,6 +1,7 @@
 package buildcontext
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -60,10 +61,10 @@ func (t *tree) checksum() string {
 // lsTree walks the context as werf's ls-tree does: a directory the matcher wants
 // to enter is walked entry by entry, one it takes whole counts as its tree hash, a
 // file counts when taken.
-func (c *Context) lsTree(m pathmatch.Matcher) (*tree, error) {
+func (c *Context) lsTree(ctx context.Context, m pathmatch.Matcher) (*tree, error) {
 	c.walks.Add(1)
 	scope, _ := pathmatch.New(c.dir, nil, nil)
-	w := &walker{m: pathmatch.All(scope, m)}
+	w := &walker{ctx: ctx, m: pathmatch.All(scope, m)}
 	e, err := c.snap.Lookup(c.dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -79,7 +80,8 @@ func (c *Context) lsTree(m pathmatch.Matcher) (*tree, error) {
 }
 
 type walker struct {
-	m pathmatch.Matcher
+	ctx context.Context
+	m   pathmatch.Matcher
 }
 
 // visit applies werf's rule to one entry; prefix places a submodule's entries
@@ -93,6 +95,10 @@ func (w *walker) visit(snap *source.Snapshot, prefix string, e source.Entry, t *
 	case filemode.Dir:
 		switch {
 		case w.m.Descend(p):
+			// A large context takes long to walk: stop at each directory once ctx is done.
+			if err := w.ctx.Err(); err != nil {
+				return fmt.Errorf("walking the build context at %s: %w", p, err)
+			}
 			sub, err := snap.ReadTree(e.Hash)
 			if err != nil {
 				return fmt.Errorf("read git tree of %s: %w", p, err)
@@ -109,6 +115,9 @@ func (w *walker) visit(snap *source.Snapshot, prefix string, e source.Entry, t *
 	case filemode.Submodule:
 		switch {
 		case w.m.Descend(p):
+			if err := w.ctx.Err(); err != nil {
+				return fmt.Errorf("walking the build context at %s: %w", p, err)
+			}
 			sub, err := snap.Submodule(e.Path, e.Hash)
 			if err != nil {
 				return err

@@ -1,7 +1,9 @@
 package buildcontext
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"path"
 	"slices"
@@ -19,7 +21,7 @@ import (
 // werf's giterminism refuses them: the build would not see what the developer
 // sees. contextAddFiles, which come from the working tree anyway, do not count.
 // worktree is the working tree taken as a commit (source.WithWorktree).
-func (c *Context) Uncommitted(worktree *source.Snapshot, sources []string) ([]string, error) {
+func (c *Context) Uncommitted(ctx context.Context, worktree *source.Snapshot, sources []string) ([]string, error) {
 	include, err := pathmatch.New(c.dir, normalizeSources(sources), nil)
 	if err != nil {
 		return nil, err
@@ -35,7 +37,7 @@ func (c *Context) Uncommitted(worktree *source.Snapshot, sources []string) ([]st
 	}
 	var out []string
 	// The working tree's objects include the commit's: one store reads both trees.
-	err = diffTrees(worktree, committed, current, c.dir, func(p string) {
+	err = diffTrees(ctx, worktree, committed, current, c.dir, func(p string) {
 		if m.Match(p) && !c.isAddFile(p) {
 			out = append(out, p)
 		}
@@ -71,9 +73,12 @@ func treeHash(s *source.Snapshot, dir string) (plumbing.Hash, error) {
 
 // diffTrees reports every file path that differs between two trees, skipping
 // subtrees whose hashes are equal.
-func diffTrees(snap *source.Snapshot, a, b plumbing.Hash, prefix string, changed func(string)) error {
+func diffTrees(ctx context.Context, snap *source.Snapshot, a, b plumbing.Hash, prefix string, changed func(string)) error {
 	if a == b {
 		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("comparing the build context at %s with the commit: %w", prefix, err)
 	}
 	ea, err := treeEntries(snap, a)
 	if err != nil {
@@ -107,7 +112,7 @@ func diffTrees(snap *source.Snapshot, a, b plumbing.Hash, prefix string, changed
 			if dirB {
 				hb = y.Hash
 			}
-			if err := diffTrees(snap, ha, hb, p, changed); err != nil {
+			if err := diffTrees(ctx, snap, ha, hb, p, changed); err != nil {
 				return err
 			}
 			if (inA && !dirA) || (inB && !dirB) {
