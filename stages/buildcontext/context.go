@@ -1,7 +1,6 @@
 package buildcontext
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -40,19 +39,23 @@ type Option func(*Context) error
 // to the context) gets an exception for it.
 func WithDockerignore(file string, data []byte, dockerfile string) Option {
 	return func(c *Context) error {
-		patterns, err := pathmatch.ReadDockerignore(bytes.NewReader(data))
+		lines, err := pathmatch.ReadDockerignoreLines(file, data)
 		if err != nil {
-			return fmt.Errorf("%s: %w", file, err)
+			return err
 		}
-		if patterns == nil {
+		if len(lines) == 0 {
 			return nil // an empty file ignores nothing
 		}
-		ignore, err := c.dockerignore(file, patterns)
+		patterns := make([]string, len(lines))
+		for i, l := range lines {
+			patterns[i] = l.Pattern
+		}
+		ignore, err := c.dockerignore(file, lines, patterns)
 		if err != nil {
 			return err
 		}
 		if !ignore.Match(path.Join(c.dir, dockerfile)) {
-			if ignore, err = c.dockerignore(file, append(patterns, "!"+dockerfile)); err != nil {
+			if ignore, err = c.dockerignore(file, lines, append(patterns, "!"+dockerfile)); err != nil {
 				return err
 			}
 		}
@@ -61,9 +64,22 @@ func WithDockerignore(file string, data []byte, dockerfile string) Option {
 	}
 }
 
-func (c *Context) dockerignore(file string, patterns []string) (pathmatch.Matcher, error) {
+// dockerignore makes the matcher of patterns, the file's lines and perhaps the
+// Dockerfile's exception; an error names the file, the line and the pattern.
+func (c *Context) dockerignore(file string, lines []pathmatch.DockerignoreLine, patterns []string) (pathmatch.Matcher, error) {
 	m, err := pathmatch.Dockerignore(patterns)
-	if err != nil {
+	var bad *pathmatch.PatternError
+	switch {
+	case errors.As(err, &bad) && bad.Index < len(lines) && lines[bad.Index].Line > 0:
+		l := lines[bad.Index]
+		what := fmt.Sprintf("pattern %q", l.Text)
+		if l.Text != l.Pattern {
+			what += fmt.Sprintf(" (read as %q)", l.Pattern)
+		}
+		return nil, fmt.Errorf("%s:%d: %s: %w", file, l.Line, what, bad.Err)
+	case errors.As(err, &bad) && bad.Index >= len(lines):
+		return nil, fmt.Errorf("%s: pattern %q (added to keep the Dockerfile in the context): %w", file, bad.Pattern, bad.Err)
+	case err != nil:
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	return pathmatch.New(c.dir, nil, m)

@@ -1,6 +1,7 @@
 package buildcontext_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -153,4 +154,63 @@ func TestChecksumMissingSources(t *testing.T) {
 	sub := open(t, r, "nowhere")
 	_, err = sub.Checksum(t.Context(), []string{"."})
 	assert.ErrorContains(t, err, `"." is not in the build context nowhere`)
+}
+
+// A .dockerignore that cannot be used is an error naming the file, the line, the
+// pattern and what is wrong with it.
+func TestDockerignoreErrors(t *testing.T) {
+	r := fixture(t)
+	tests := []struct {
+		name, dockerignore, dockerfile, err string
+	}{
+		{
+			name:         "bad character class",
+			dockerignore: "# comment\n\nsrc\n  a[\n",
+			err:          `app/.dockerignore:4: pattern "a[": syntax error in pattern`,
+		},
+		{
+			name:         "a lone exception mark",
+			dockerignore: "\xEF\xBB\xBFsrc\n!\n",
+			err:          `app/.dockerignore:2: pattern "!": an exception needs a pattern after "!"`,
+		},
+		{
+			name:         "regular expression that does not compile",
+			dockerignore: "docs\n[z-a]\n",
+			err:          `app/.dockerignore:2: pattern "[z-a]": cannot be compiled: syntax error in pattern`,
+		},
+		{
+			name:         "unbalanced brace",
+			dockerignore: "docs\n!src/{a\n",
+			err:          `app/.dockerignore:2: pattern "!src/{a": component "{a" is malformed for werf's matching: the special characters '?', '[' and '{' must be balanced or escaped with '\'`,
+		},
+		{
+			name:         "the whole context",
+			dockerignore: "docs\n\n# x\nsrc/..\n",
+			err:          `app/.dockerignore:4: pattern "src/.." (read as "."): names the whole context, which werf cannot walk with`,
+		},
+		{
+			name:         "a line too long",
+			dockerignore: "docs\n" + strings.Repeat("x", 70000) + "\n",
+			err:          `app/.dockerignore:2: the line is longer than the 65535 bytes a .dockerignore line may have`,
+		},
+		{
+			name:         "the exception kept for the Dockerfile",
+			dockerignore: "*\n",
+			dockerfile:   "Docker[file",
+			err:          `app/.dockerignore: pattern "!Docker[file" (added to keep the Dockerfile in the context): syntax error in pattern`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := source.Open(r.Dir)
+			require.NoError(t, err)
+			dockerfile := tt.dockerfile
+			if dockerfile == "" {
+				dockerfile = "Dockerfile"
+			}
+			_, err = buildcontext.New(s, "", buildcontext.WithDockerignore("app/.dockerignore", []byte(tt.dockerignore), dockerfile))
+			require.Error(t, err)
+			assert.Equal(t, tt.err, err.Error())
+		})
+	}
 }

@@ -1,6 +1,8 @@
 package pathmatch
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +26,57 @@ func ReadDockerignore(r io.Reader) ([]string, error) {
 	return patterns, nil
 }
 
+// DockerignoreLine is a pattern of a .dockerignore and where it comes from.
+type DockerignoreLine struct {
+	Pattern string // as ReadDockerignore gives it
+	Text    string // the line as written, trimmed
+	Line    int    // 1-based
+}
+
+// ReadDockerignoreLines is ReadDockerignore of a file's content, each pattern with
+// its line, for errors; file names the file in them.
+func ReadDockerignoreLines(file string, data []byte) ([]DockerignoreLine, error) {
+	patterns, readErr := ReadDockerignore(bytes.NewReader(data))
+	// The lines as ignorefile.ReadAll reads them: a UTF-8 BOM off the first,
+	// comments ("#" first) and blank lines skipped.
+	var lines []DockerignoreLine
+	for i, raw := range bytes.Split(data, []byte("\n")) {
+		if i == 0 {
+			raw = bytes.TrimPrefix(raw, []byte("\xEF\xBB\xBF"))
+		}
+		if readErr != nil && len(raw) >= bufio.MaxScanTokenSize {
+			return nil, fmt.Errorf("%s:%d: the line is longer than the %d bytes a .dockerignore line may have", file, i+1, bufio.MaxScanTokenSize-1)
+		}
+		if bytes.HasPrefix(raw, []byte("#")) {
+			continue
+		}
+		if text := strings.TrimSpace(string(raw)); text != "" {
+			lines = append(lines, DockerignoreLine{Text: text, Line: i + 1})
+		}
+	}
+	if readErr != nil {
+		return nil, fmt.Errorf("%s: %w", file, readErr)
+	}
+	if len(lines) != len(patterns) {
+		// Not expected; the patterns stand without their lines.
+		lines = make([]DockerignoreLine, len(patterns))
+	}
+	for i, p := range patterns {
+		lines[i].Pattern = p
+	}
+	return lines, nil
+}
+
+// PatternError is a .dockerignore pattern that cannot be used.
+type PatternError struct {
+	Index   int    // among the patterns given
+	Pattern string // as given
+	Err     error  // what is wrong with it
+}
+
+func (e *PatternError) Error() string { return fmt.Sprintf("pattern %q: %v", e.Pattern, e.Err) }
+func (e *PatternError) Unwrap() error { return e.Err }
+
 // Dockerignore takes what .dockerignore patterns do not ignore, like werf's
 // dockerfile ignore matcher. Ignoring follows patternmatcher v0.6.0's deprecated
 // Matches: patterns apply in order, "!" patterns take paths back, and a pattern
@@ -34,24 +87,41 @@ func ReadDockerignore(r io.Reader) ([]string, error) {
 //
 // Patterns are an error when patternmatcher rejects them, and also when werf
 // would crash on them while walking a tree: a component doublestar cannot parse
-// (an unbalanced "{") or a pattern naming the root ("." or "/").
+// (an unbalanced "{") or a pattern naming the root ("." or "/"). The error is a
+// *PatternError naming the first such pattern.
 func Dockerignore(patterns []string) (Matcher, error) {
+	// One at a time first, so that an error can say which pattern it is about.
+	for i, p := range patterns {
+		if err := checkInput(p); err != nil {
+			return nil, &PatternError{Index: i, Pattern: p, Err: err}
+		}
+	}
 	pm, err := patternmatcher.New(patterns)
 	if err != nil {
 		return nil, fmt.Errorf("dockerignore patterns: %w", err)
 	}
 	m := &dockerignore{pm: pm}
 	for _, p := range pm.Patterns() {
-		if err := checkPattern(p.String()); err != nil {
-			text := p.String()
-			if p.Exclusion() {
-				text = "!" + text
-			}
-			return nil, fmt.Errorf("dockerignore pattern %q: %w", text, err)
-		}
 		m.patterns = append(m.patterns, p.String())
 	}
 	return m, nil
+}
+
+// checkInput checks one pattern as Dockerignore is given it.
+func checkInput(pattern string) error {
+	pm, err := patternmatcher.New([]string{pattern})
+	switch {
+	case err != nil && strings.TrimSpace(pattern) == "!":
+		return errors.New(`an exception needs a pattern after "!"`)
+	case err != nil:
+		return err
+	}
+	for _, p := range pm.Patterns() {
+		if err := checkPattern(p.String()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkPattern rejects a cleaned pattern (without its "!") that werf would fail

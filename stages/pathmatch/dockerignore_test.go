@@ -1,6 +1,7 @@
 package pathmatch_test
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -96,14 +97,41 @@ func TestDockerignoreErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.pattern, func(t *testing.T) {
-			_, err := pathmatch.Dockerignore([]string{"ok", tt.pattern})
-			assert.Error(t, err, tt.why)
+			_, err := pathmatch.Dockerignore([]string{"ok", tt.pattern, "[also bad"})
+			require.Error(t, err, tt.why)
+			var bad *pathmatch.PatternError
+			require.ErrorAs(t, err, &bad)
+			assert.Equal(t, 1, bad.Index, "the first bad pattern")
+			assert.Equal(t, tt.pattern, bad.Pattern)
+			assert.Contains(t, err.Error(), fmt.Sprintf("pattern %q: ", tt.pattern))
 		})
 	}
 	for _, ok := range []string{"{a,b}", "!!x", `\!x`, "a]", "[ab]", "file[1].txt"} {
 		_, err := pathmatch.Dockerignore([]string{ok})
 		assert.NoError(t, err, ok)
 	}
+}
+
+func TestReadDockerignoreLines(t *testing.T) {
+	content := "\xEF\xBB\xBF*.md\r\n# comment\n  # not a comment  \n\n/abs/path\n!/inverted\n\t! spaced \nsrc/../x\n./y/"
+	lines, err := pathmatch.ReadDockerignoreLines(".dockerignore", []byte(content))
+	require.NoError(t, err)
+	assert.Equal(t, []pathmatch.DockerignoreLine{
+		{Pattern: "*.md", Text: "*.md", Line: 1},
+		{Pattern: "# not a comment", Text: "# not a comment", Line: 3},
+		{Pattern: "abs/path", Text: "/abs/path", Line: 5},
+		{Pattern: "!inverted", Text: "!/inverted", Line: 6},
+		{Pattern: "!spaced", Text: "! spaced", Line: 7},
+		{Pattern: "x", Text: "src/../x", Line: 8},
+		{Pattern: "y", Text: "./y/", Line: 9},
+	}, lines)
+
+	lines, err = pathmatch.ReadDockerignoreLines(".dockerignore", []byte("# only a comment\n\n"))
+	require.NoError(t, err)
+	assert.Empty(t, lines)
+
+	_, err = pathmatch.ReadDockerignoreLines("sub/.dockerignore", []byte("a\n\n"+strings.Repeat("x", 1<<16)))
+	assert.EqualError(t, err, "sub/.dockerignore:3: the line is longer than the 65535 bytes a .dockerignore line may have")
 }
 
 func TestReadDockerignore(t *testing.T) {
