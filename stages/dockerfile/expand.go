@@ -46,7 +46,7 @@ func expand(ctx context.Context, word string, scopes ...map[string]string) (stri
 	}
 	// The lexer's own reading of the list, so that the estimate sees what it sees.
 	vars := shell.BuildEnvs(env)
-	cost, err := checkExpansion(word, vars)
+	cost, err := checkExpansion(word, vars, parser.DefaultEscapeToken)
 	if err != nil {
 		return "", err
 	}
@@ -92,10 +92,18 @@ type reference struct {
 	quoted bool // directly inside double quotes, so the lexer adds it whole
 }
 
+// CheckExpansion refuses a word whose expansion with vars by BuildKit's lexer
+// (with the escape token escape) could pass the limits of one expansion. Callers
+// expanding with the lexer themselves run it first.
+func CheckExpansion(word string, vars map[string]string, escape rune) error {
+	_, err := checkExpansion(word, vars, escape)
+	return err
+}
+
 // checkExpansion bounds, before the lexer runs, what word can expand to with
 // vars, and estimates the lexer's work (bytes copied).
-func checkExpansion(word string, vars map[string]string) (cost int64, err error) {
-	size, runs, ok := estimate(word, vars)
+func checkExpansion(word string, vars map[string]string, escape rune) (cost int64, err error) {
+	size, runs, ok := estimate(word, vars, escape)
 	if !ok {
 		return satMul(longestRun(word), literalBound(word)), nil
 	}
@@ -122,8 +130,8 @@ func literalBound(word string) int64 {
 // upper ones: every `$` that may start a reference counts, quoted or escaped. A
 // word without references (ok false) expands to no more than itself. It stops
 // counting once past maxExpansion.
-func estimate(word string, vars map[string]string) (size, runs int64, ok bool) {
-	refs := references(word)
+func estimate(word string, vars map[string]string, escape rune) (size, runs int64, ok bool) {
+	refs := references(word, escape)
 	if len(refs) == 0 {
 		return 0, 0, false
 	}
@@ -169,13 +177,13 @@ func estimate(word string, vars map[string]string) (size, runs int64, ok bool) {
 // of digits, one special parameter, or letters, digits and underscores). A
 // reference is quoted when it is a plain one inside double quotes, before any
 // `${NAME<modifier>…}`: past one, whose text this scan does not delimit, none is.
-func references(word string) []reference {
+func references(word string, escape rune) []reference {
 	var refs []reference
 	inDouble, modified := false, false
 	for i := 0; i < len(word); i++ {
 		switch c := word[i]; {
-		case c == '\\':
-			i++ // an escaped character is literal, and `\$` no reference
+		case rune(c) == escape:
+			i++ // an escaped character is literal, and an escaped `$` no reference
 		case c == '\'' && !inDouble && !modified:
 			if end := strings.IndexByte(word[i+1:], '\''); end >= 0 {
 				i += end + 1 // single quotes hold no references

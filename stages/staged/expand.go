@@ -1,6 +1,7 @@
 package staged
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -19,16 +20,60 @@ const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 // lexer is BuildKit's shell word processor as werf sets it up: the Dockerfile's
 // escape token, and SkipUnsetEnv for the first-stage expansion, which leaves a
 // variable it does not know as written.
-func lexer(escape rune, skipUnset bool) *shell.Lex {
+func lexer(escape rune, skipUnset bool) *guardedLex {
 	lex := shell.NewLex(escape)
 	lex.SkipUnsetEnv = skipUnset
-	return lex
+	return &guardedLex{lex: lex, escape: escape}
+}
+
+// guardedLex refuses a word whose expansion could pass the limits of
+// dockerfile.CheckExpansion before BuildKit's lexer takes it (ARGs doubling one
+// another would otherwise keep the lexer busy for minutes), and turns the
+// lexer's panics (on `${A#}`) into errors; both are *refusal errors.
+type guardedLex struct {
+	lex    *shell.Lex
+	escape rune
+}
+
+// refusal is a word the lexer was not given, or panicked on: unlike its errors,
+// one werf would not have ignored.
+type refusal struct{ err error }
+
+func (e *refusal) Error() string { return e.err.Error() }
+func (e *refusal) Unwrap() error { return e.err }
+
+func (l *guardedLex) ProcessWordWithMap(word string, env map[string]string) (out string, err error) {
+	err = l.guard(word, env, func() (err error) {
+		out, err = l.lex.ProcessWordWithMap(word, env)
+		return err
+	})
+	return out, err
+}
+
+func (l *guardedLex) ProcessWordsWithMap(word string, env map[string]string) (out []string, err error) {
+	err = l.guard(word, env, func() (err error) {
+		out, err = l.lex.ProcessWordsWithMap(word, env)
+		return err
+	})
+	return out, err
+}
+
+func (l *guardedLex) guard(word string, env map[string]string, process func() error) (err error) {
+	if err := dockerfile.CheckExpansion(word, env, l.escape); err != nil {
+		return &refusal{err}
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = &refusal{fmt.Errorf("BuildKit's lexer failed on %q: %v", word, p)}
+		}
+	}()
+	return process()
 }
 
 // expandCommand is werf's DockerfileStageInstruction.Expand: the fields BuildKit
 // expands itself (§3.4), plus EXPOSE, whose ports werf splits into words and
 // concatenates, so that a port expanding to nothing is dropped.
-func expandCommand(cmd instructions.Command, env map[string]string, lex *shell.Lex) error {
+func expandCommand(cmd instructions.Command, env map[string]string, lex *guardedLex) error {
 	switch c := cmd.(type) {
 	case instructions.SupportsSingleWordExpansion:
 		return c.Expand(func(word string) (string, error) { return lex.ProcessWordWithMap(word, env) })
@@ -60,8 +105,17 @@ func resolveMetaArgs(metaArgs []instructions.ArgCommand, o MapOptions, escape ru
 			}
 			var value *string
 			if kv.Value != nil {
-				// werf ignores the error and keeps what the lexer returned.
-				v, _ := lex.ProcessWordWithMap(*kv.Value, declared)
+				// werf ignores the error and keeps what the lexer returned; a refusal
+				// is an error, as "" in its place would be a digest werf does not
+				// compute.
+				v, err := lex.ProcessWordWithMap(*kv.Value, declared)
+				if r := (*refusal)(nil); errors.As(err, &r) {
+					line := 0
+					if loc := cmd.Location(); len(loc) > 0 {
+						line = loc[0].Start.Line
+					}
+					return nil, fmt.Errorf("%s:%d: werf image %q: %w", o.Path, line, o.Image, err)
+				}
 				value = &v
 			}
 			if v, ok := o.Args[kv.Key]; ok {
@@ -75,7 +129,7 @@ func resolveMetaArgs(metaArgs []instructions.ArgCommand, o MapOptions, escape ru
 	}
 	all, err := dockerfile.PlatformArgs(o.Platform)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: werf image %q: %w", o.Path, o.Image, err)
 	}
 	maps.Copy(all, declared)
 	return all, nil
@@ -117,7 +171,7 @@ func envToSortedArr(env map[string]string) []string {
 // expandedEnv is werf's expandBaseEnv (§4.3): the default PATH, the base image's
 // env over it, and the step's snapshot values over both, each expanded against
 // the first two only.
-func expandedEnv(snapshot map[string]string, baseEnv []string, lex *shell.Lex) (map[string]string, error) {
+func expandedEnv(snapshot map[string]string, baseEnv []string, lex *guardedLex) (map[string]string, error) {
 	base := map[string]string{"PATH": defaultPath}
 	maps.Copy(base, envToMap(baseEnv))
 	env := maps.Clone(base)

@@ -33,7 +33,7 @@ func Map(dockerfile []byte, o MapOptions) ([]*Image, error) {
 	}
 	meta, err := resolveMetaArgs(p.metaArgs, o, p.escape)
 	if err != nil {
-		return nil, fmt.Errorf("%s: werf image %q: %w", o.Path, o.Image, err)
+		return nil, err
 	}
 	m := &mapper{o: o, p: p, meta: meta}
 	for i, ps := range p.stages {
