@@ -95,15 +95,20 @@ func (d *docReader) mapping(n *yaml.Node, p string) *mapping {
 	case n.Kind != yaml.MappingNode:
 		d.fail(n, p, "expected a mapping, got %s", describe(n))
 	default:
-		m.add(n, nil)
+		m.add(n, nil, 0)
 	}
 	return m
 }
 
+// maxMergeDepth bounds merges within merges: each is a level of recursion, and
+// aliases can chain a million of them in a large file, overflowing the stack.
+const maxMergeDepth = 1000
+
 // add takes the pairs of a mapping node; merged pairs (`<<: *anchor`) never override
 // the mapping's own, wherever the merge key stands. merging holds the mappings being
-// merged, so that one merging itself is taken once.
-func (m *mapping) add(n *yaml.Node, merging map[*yaml.Node]bool) {
+// merged, so that one merging itself is taken once; depth counts the merges that led
+// to n.
+func (m *mapping) add(n *yaml.Node, merging map[*yaml.Node]bool, depth int) {
 	merged := merging != nil
 	var sources []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -140,8 +145,12 @@ func (m *mapping) add(n *yaml.Node, merging map[*yaml.Node]bool) {
 		if merging[src] {
 			continue
 		}
+		if depth >= maxMergeDepth {
+			m.d.fail(src, m.path, "merge keys (<<) nest more than %d deep", maxMergeDepth)
+			return
+		}
 		merging[src] = true
-		m.add(src, merging)
+		m.add(src, merging, depth+1)
 	}
 }
 
