@@ -1,6 +1,7 @@
 package buildcontext
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -136,7 +137,7 @@ func TestAddFilesThroughSymlinkedDirectory(t *testing.T) {
 		t.Run(tt.file, func(t *testing.T) {
 			c, err := New(s, "", WithAddFiles(tt.file))
 			require.NoError(t, err)
-			_, sumErr := c.Checksum([]string{"."})
+			_, sumErr := c.Checksum(context.Background(), []string{"."})
 			exportErr := c.Export(t.TempDir())
 			if tt.wantErr == "" {
 				assert.NoError(t, sumErr)
