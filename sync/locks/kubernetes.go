@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/werf/lockgate/pkg/distributed_locker"
 	"github.com/werf/lockgate/pkg/distributed_locker/optimistic_locking_store"
@@ -22,6 +23,10 @@ var (
 	namespaces = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
 )
 
+// kubernetesRequestTimeout bounds one request to the API server, unless the
+// kubeconfig sets its own.
+const kubernetesRequestTimeout = 30 * time.Second
+
 // projectConfigMap is where werf keeps a project's stage locks: annotations
 // `lockgate.io/<hash of the lock name>` on this ConfigMap.
 func projectConfigMap(project string) string { return "werf-" + project }
@@ -33,6 +38,9 @@ func kubernetesClient(a Address) (dynamic.Interface, error) {
 	cfg, err := restConfig(a)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", a, err)
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = kubernetesRequestTimeout // an API server that never answers must not hang the build
 	}
 	client, err := dynamic.NewForConfig(cfg)
 	if err != nil {
