@@ -28,24 +28,21 @@ func (r *repo) blob(ctx context.Context, h v1.Hash) (io.ReadCloser, error) {
 	return l.Compressed()
 }
 
-// configFile reads an image config blob.
-func (r *repo) configFile(ctx context.Context, h v1.Hash) (*v1.ConfigFile, error) {
+// rawConfig reads an image config blob, to its end, where the digest is checked.
+func (r *repo) rawConfig(ctx context.Context, h v1.Hash) ([]byte, error) {
 	rc, err := r.blob(ctx, h)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	data, err := io.ReadAll(rc) // to the end, where the digest is checked
-	if err != nil {
-		return nil, err
-	}
-	return v1.ParseConfigFile(bytes.NewReader(data))
+	return io.ReadAll(rc)
 }
 
 // image is the image of a manifest read from r; ctx reads its blobs. Its
 // layers can be mounted from r by a registry that has r.
-func (r *repo) image(ctx context.Context, desc v1.Descriptor, raw []byte, m *v1.Manifest) (v1.Image, error) {
-	core := &storedImage{ctx: ctx, from: r, mediaType: desc.MediaType, raw: raw, m: m}
+// config, when not nil, gives the config blob (a stage's, read once).
+func (r *repo) image(ctx context.Context, desc v1.Descriptor, raw []byte, m *v1.Manifest, config func() ([]byte, error)) (v1.Image, error) {
+	core := &storedImage{ctx: ctx, from: r, mediaType: desc.MediaType, raw: raw, m: m, config: config}
 	img, err := partial.CompressedToImage(core)
 	if err != nil {
 		return nil, err
@@ -60,18 +57,17 @@ type storedImage struct {
 	mediaType types.MediaType
 	raw       []byte
 	m         *v1.Manifest
+	config    func() ([]byte, error) // nil: read from the repository
 }
 
 func (i *storedImage) MediaType() (types.MediaType, error) { return i.mediaType, nil }
 func (i *storedImage) RawManifest() ([]byte, error)        { return i.raw, nil }
 
 func (i *storedImage) RawConfigFile() ([]byte, error) {
-	rc, err := i.from.blob(i.ctx, i.m.Config.Digest)
-	if err != nil {
-		return nil, err
+	if i.config != nil {
+		return i.config()
 	}
-	defer rc.Close()
-	return io.ReadAll(rc)
+	return i.from.rawConfig(i.ctx, i.m.Config.Digest)
 }
 
 func (i *storedImage) LayerByDigest(h v1.Hash) (partial.CompressedLayer, error) {
@@ -184,7 +180,7 @@ func (x *storedIndex) Image(h v1.Hash) (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	return x.from.image(x.ctx, d.Descriptor, d.Manifest, m)
+	return x.from.image(x.ctx, d.Descriptor, d.Manifest, m, nil)
 }
 
 func (x *storedIndex) ImageIndex(h v1.Hash) (v1.ImageIndex, error) {

@@ -27,8 +27,9 @@ type StageDesc struct {
 	layersSize int64
 	from       *repo // where it was read: a cache repo, a secondary repo or --repo
 
-	mu     sync.Mutex
-	config *v1.ConfigFile // once read
+	mu        sync.Mutex
+	configRaw []byte         // once read
+	config    *v1.ConfigFile // configRaw, parsed
 }
 
 func newStageDesc(id stages.StageID, primary, from *repo, d *remote.Descriptor) (*StageDesc, error) {
@@ -62,7 +63,11 @@ func (d *StageDesc) Config(ctx context.Context) (*v1.ConfigFile, error) {
 	if d.config != nil {
 		return d.config, nil
 	}
-	cfg, err := d.from.configFile(ctx, d.ConfigID)
+	raw, err := d.rawConfigLocked(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := v1.ParseConfigFile(bytes.NewReader(raw))
 	if err != nil {
 		return nil, d.from.errorf("read the config of "+d.ID.String(), err)
 	}
@@ -70,9 +75,27 @@ func (d *StageDesc) Config(ctx context.Context) (*v1.ConfigFile, error) {
 	return cfg, nil
 }
 
-// image is the stage's image, its blobs read with ctx from where it was found.
+// rawConfigLocked is the config blob, read once; d.mu is held.
+func (d *StageDesc) rawConfigLocked(ctx context.Context) ([]byte, error) {
+	if d.configRaw != nil {
+		return d.configRaw, nil
+	}
+	raw, err := d.from.rawConfig(ctx, d.ConfigID)
+	if err != nil {
+		return nil, d.from.errorf("read the config of "+d.ID.String(), err)
+	}
+	d.configRaw = raw
+	return raw, nil
+}
+
+// image is the stage's image, its blobs read with ctx from where it was found;
+// its config is the one Config reads, read once.
 func (d *StageDesc) image(ctx context.Context) (v1.Image, error) {
-	return d.from.image(ctx, d.Manifest, d.raw, d.manifest)
+	return d.from.image(ctx, d.Manifest, d.raw, d.manifest, func() ([]byte, error) {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return d.rawConfigLocked(ctx)
+	})
 }
 
 // Origin is how a run came to have a stage.
