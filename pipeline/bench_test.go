@@ -38,27 +38,7 @@ func BenchmarkNoopBuild50(b *testing.B) {
 	repo := reg.Host + "/bench"
 
 	run := func(builder pipeline.Builder) *pipeline.Report {
-		snap, err := source.Open(r.Dir)
-		if err != nil {
-			b.Fatal(err)
-		}
-		cfg, err := config.Load(snap, config.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		plan, err := pipeline.NewPlan(cfg)
-		if err != nil {
-			b.Fatal(err)
-		}
-		storage, err := registry.New("bench", repo)
-		if err != nil {
-			b.Fatal(err)
-		}
-		report, err := (&pipeline.Build{Config: cfg, Snapshot: snap, Plan: plan, Storage: storage, Builder: builder}).Run(context.Background())
-		if err != nil {
-			b.Fatal(err)
-		}
-		return report
+		return buildProject(b, r.Dir, "bench", repo, &pipeline.Build{Builder: builder})
 	}
 	run(&enginetest.Fake{}) // the cold build
 
@@ -97,26 +77,7 @@ func BenchmarkNoopBuildNewCommit1000(b *testing.B) {
 	repo := reg.Host + "/bench"
 
 	run := func(builder pipeline.Builder) {
-		snap, err := source.Open(r.Dir)
-		if err != nil {
-			b.Fatal(err)
-		}
-		cfg, err := config.Load(snap, config.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		plan, err := pipeline.NewPlan(cfg)
-		if err != nil {
-			b.Fatal(err)
-		}
-		storage, err := registry.New("bench", repo)
-		if err != nil {
-			b.Fatal(err)
-		}
-		build := &pipeline.Build{Config: cfg, Snapshot: snap, Plan: plan, Storage: storage, Builder: builder, Records: true}
-		if _, err := build.Run(context.Background()); err != nil {
-			b.Fatal(err)
-		}
+		buildProject(b, r.Dir, "bench", repo, &pipeline.Build{Builder: builder, Records: true})
 	}
 	run(&enginetest.Fake{}) // the cold build
 
@@ -134,4 +95,32 @@ func BenchmarkNoopBuildNewCommit1000(b *testing.B) {
 	b.ReportMetric(float64(requests), "requests/op")
 	b.ReportMetric(float64(writes), "manifests-written/op")
 	b.ReportMetric(float64(builds), "engine-builds/op")
+}
+
+// buildProject runs build (its Builder and options set) over the project in dir
+// with the stages in repo, as the command line would: open, load, plan, build.
+func buildProject(tb testing.TB, dir, project, repo string, build *pipeline.Build, planOpts ...pipeline.PlanOption) *pipeline.Report {
+	tb.Helper()
+	snap, err := source.Open(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg, err := config.Load(snap, config.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	plan, err := pipeline.NewPlan(cfg, planOpts...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	storage, err := registry.New(project, repo)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	build.Config, build.Snapshot, build.Plan, build.Storage = cfg, snap, plan, storage
+	report, err := build.Run(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return report
 }

@@ -1,7 +1,6 @@
 package pipeline_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -9,10 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/dagwerf/dagwerf/config"
 	"github.com/dagwerf/dagwerf/pipeline"
-	"github.com/dagwerf/dagwerf/source"
-	"github.com/dagwerf/dagwerf/sync/registry"
 	"github.com/dagwerf/dagwerf/test/enginetest"
 	"github.com/dagwerf/dagwerf/test/gittest"
 	"github.com/dagwerf/dagwerf/test/registrytest"
@@ -42,18 +38,7 @@ func TestManyImagesAtOnce(t *testing.T) {
 	reg := registrytest.New(t)
 	repo := reg.Host + "/stress"
 	build := func(t *testing.T, engine *enginetest.Fake) *pipeline.Report {
-		t.Helper()
-		snap, err := source.Open(r.Dir)
-		require.NoError(t, err)
-		cfg, err := config.Load(snap, config.Options{})
-		require.NoError(t, err)
-		plan, err := pipeline.NewPlan(cfg, pipeline.WithParallelism(true, 0))
-		require.NoError(t, err)
-		storage, err := registry.New("stress", repo)
-		require.NoError(t, err)
-		report, err := (&pipeline.Build{Config: cfg, Snapshot: snap, Plan: plan, Storage: storage, Builder: engine}).Run(context.Background())
-		require.NoError(t, err)
-		return report
+		return buildProject(t, r.Dir, "stress", repo, &pipeline.Build{Builder: engine}, pipeline.WithParallelism(true, 0))
 	}
 
 	cold := &enginetest.Fake{}
