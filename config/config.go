@@ -118,7 +118,8 @@ const (
 // ImportTypes lists them in werf's order.
 var ImportTypes = []ImportType{ImageName, ImageTag, ImageRepo, ImageID, ImageDigest}
 
-// ImageSpec changes the final image's config after the build.
+// ImageSpec changes the image's config after the build, in a stage of its own
+// (package stages/imagespec). werf gives that stage to non-staged images only.
 type ImageSpec struct {
 	Author       string
 	ClearHistory bool
@@ -149,6 +150,7 @@ type ImageSpecConfig struct {
 }
 
 // Healthcheck is imageSpec.config.healthcheck; werf reads its keys in lower case.
+// Durations are in seconds; none is negative (config refuses it, werf does not).
 type Healthcheck struct {
 	Test        []string
 	Interval    int
@@ -177,8 +179,9 @@ func (c *Config) ImageNames() []string {
 }
 
 // mergeImageSpec applies build.imageSpec to a final image's imageSpec as werf does:
-// the meta author wins, clear flags add up, meta labels override, removed labels
-// are the union.
+// the meta author wins, clearHistory and keepEssentialWerfLabels add up, meta
+// labels override, removed labels are the union; the meta clearWerfLabels is
+// dropped (werf ignores that key anyway).
 func mergeImageSpec(meta, image *ImageSpec) *ImageSpec {
 	if meta == nil {
 		return image

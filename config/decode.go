@@ -187,6 +187,10 @@ func (m *mapping) str(key string) string {
 }
 
 func (d *docReader) scalar(n *yaml.Node, key string) string {
+	if isNull(n) {
+		// yaml.v2 leaves a null list item or map value at its zero value.
+		return ""
+	}
 	if n.Kind != yaml.ScalarNode {
 		d.fail(n, key, "expected a string, got %s", describe(n))
 		return ""
@@ -211,13 +215,16 @@ func (m *mapping) boolean(key string, def bool) bool {
 	return def
 }
 
+// integer reads key as werf's yaml.v2 does into an int: 0x1f, 0o17, 017 and 1_000
+// are integers, and a float is truncated (1.9 is 1); absent or null is 0.
 func (m *mapping) integer(key string) int {
 	v := m.take(key)
 	if v == nil {
 		return 0
 	}
 	if v.Kind == yaml.ScalarNode && v.Style == 0 {
-		if n, err := strconv.Atoi(v.Value); err == nil {
+		var n int
+		if err := yamlv2.Unmarshal([]byte(v.Value), &n); err == nil {
 			return n
 		}
 	}

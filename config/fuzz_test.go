@@ -34,6 +34,7 @@ func FuzzBuild(f *testing.F) {
 		"configVersion: 1\nproject: p\ncleanup: {keepPolicies: [{references: {tag: a, branch: b}}]}\n",
 		"a: *unknown\n",
 		"configVersion: 1\nproject: p\n---\ndockerfile: D\nimage: [a]\nsecrets: [{value: v}]\n",
+		"configVersion: 1\nproject: p\nbuild: {imageSpec: {config: {removeLabels: [/, \"/(/\"], labels: {\"%x\": \"<%image%\"}}}}\n---\nimage: a\ndockerfile: D\nimageSpec: {config: {removeEnv: [//], healthcheck: {interval: -.inf, retries: 0x10}, env: {A: ~}}}\n",
 	} {
 		f.Add(seed)
 	}

@@ -202,6 +202,8 @@ func (d *docReader) decodeImageSpec(m *mapping, global bool) *ImageSpec {
 			RemoveLabels:            c.stringList("removeLabels", false),
 			Labels:                  c.stringMap("labels"),
 		}
+		d.checkRemovePatterns(c, "removeLabels", spec.Config.RemoveLabels)
+		d.checkLabelTemplates(c, spec.Config.Labels)
 		if !global {
 			d.decodeImageConfig(c, &spec.Config)
 		}
@@ -219,6 +221,7 @@ func (d *docReader) decodeImageConfig(c *mapping, cfg *ImageSpecConfig) {
 	cfg.ClearWorkingDir = c.boolean("clearWorkingDir", false)
 	cfg.RemoveVolumes = c.stringList("removeVolumes", false)
 	cfg.RemoveEnv = c.stringList("removeEnv", false)
+	d.checkRemovePatterns(c, "removeEnv", cfg.RemoveEnv)
 	cfg.Volumes = c.stringList("volumes", false)
 	cfg.Expose = c.stringList("expose", false)
 	cfg.Cmd = c.stringList("cmd", false)
@@ -237,6 +240,7 @@ func (d *docReader) decodeImageConfig(c *mapping, cfg *ImageSpecConfig) {
 			Retries:     hc.integer("retries"),
 		}
 		hc.done()
+		d.checkHealthcheck(hc, cfg.Healthcheck)
 	}
 }
 
