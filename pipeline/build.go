@@ -16,6 +16,7 @@ import (
 	"github.com/dagwerf/dagwerf/source"
 	"github.com/dagwerf/dagwerf/stages"
 	"github.com/dagwerf/dagwerf/stages/buildcontext"
+	"github.com/dagwerf/dagwerf/stages/imagespec"
 	"github.com/dagwerf/dagwerf/sync/registry"
 )
 
@@ -49,11 +50,26 @@ type Build struct {
 
 // taskResult is what one image and platform came to.
 type taskResult struct {
-	desc      *registry.StageDesc
-	buildTime time.Duration
-	staged    []stagedImage // a staged image's werf images, the target last
+	desc      *registry.StageDesc // the image's last stage: what it is tagged, imported and listed by
+	buildTime time.Duration       // what building its stages took in this run
+	stages    []stagedStage       // a Dockerfile image's stages: dockerfile, then imageSpec if it has one
+	staged    []stagedImage       // a staged image's werf images, the target last
 	done      chan struct{}
 	err       error
+}
+
+// Stage names of a Dockerfile image, as werf's report names them.
+const (
+	stageDockerfile = "dockerfile"
+	stageImageSpec  = imagespec.StageName
+)
+
+// addStage records the next stage of a Dockerfile image: it becomes the image's
+// last.
+func (r *taskResult) addStage(name string, desc *registry.StageDesc, buildTime time.Duration) {
+	r.stages = append(r.stages, stagedStage{name: name, desc: desc, buildTime: buildTime})
+	r.desc = desc
+	r.buildTime += buildTime
 }
 
 // skipped is the result of an image whose dependency failed.
@@ -214,10 +230,10 @@ func (b *Build) dependencyTasks(t *Task) []*Task {
 func (b *Build) runTask(ctx context.Context, calc *stages.Calculator, t *Task, r *taskResult, results map[*Task]*taskResult) error {
 	name := t.LogName(b.Plan, b.LogPretty)
 	errorf := func(err error) error { return fmt.Errorf("image %q (%s): %w", t.Image.LogName(), t.Platform, err) }
-	if err := unsupported(t.Image); err != nil {
-		return errorf(err)
-	}
 	if t.Image.Staged {
+		if t.Image.ImageSpec != nil {
+			fmt.Fprintf(b.Log, "%s: imageSpec is left out: werf gives staged images no imageSpec stage\n", name)
+		}
 		if err := b.runStaged(ctx, calc, t, r, results); err != nil {
 			return err
 		}
@@ -228,30 +244,47 @@ func (b *Build) runTask(ctx context.Context, calc *stages.Calculator, t *Task, r
 		}
 		return nil
 	}
-	imports := importResults{build: b, task: t, results: results}
-	stage, err := calc.Stage(ctx, t.Image, t.Platform, imports)
+	stage, err := b.runDockerfileStage(ctx, calc, t, r, results)
 	if err != nil {
 		return err
 	}
+	if t.Image.ImageSpec != nil {
+		if err := b.runImageSpecStage(ctx, t, r, stage.Digest); err != nil {
+			return errorf(err)
+		}
+	}
+	return nil
+}
+
+// runDockerfileStage addresses the stage a whole Dockerfile makes, and builds
+// and publishes it if the storage lacks it.
+func (b *Build) runDockerfileStage(ctx context.Context, calc *stages.Calculator, t *Task, r *taskResult, results map[*Task]*taskResult) (*stages.Stage, error) {
+	name := t.LogName(b.Plan, b.LogPretty)
+	errorf := func(err error) error { return fmt.Errorf("image %q (%s): %w", t.Image.LogName(), t.Platform, err) }
+	imports := importResults{build: b, task: t, results: results}
+	stage, err := calc.Stage(ctx, t.Image, t.Platform, imports)
+	if err != nil {
+		return nil, err
+	}
 	desc, err := b.Storage.Lookup(ctx, stage.Digest)
 	if err != nil {
-		return errorf(err)
+		return nil, errorf(err)
 	}
 	if desc != nil {
-		r.desc = desc
+		r.addStage(stageDockerfile, desc, 0)
 		if desc.Origin == registry.OriginSecondary {
 			fmt.Fprintf(b.Log, "%s: copied from a secondary repo to %s\n", name, desc.Ref)
 		} else {
 			fmt.Fprintf(b.Log, "%s: up to date: %s\n", name, desc.Ref)
 		}
-		return nil
+		return stage, nil
 	}
 
 	start := time.Now()
 	fmt.Fprintf(b.Log, "%s: building stage %s\n", name, stage.Digest)
 	built, err := b.build(ctx, calc, t, stage, imports)
 	if err != nil {
-		return errorf(err)
+		return nil, errorf(err)
 	}
 	labels := registry.StageLabels{
 		Project:       b.Config.Meta.Project,
@@ -264,33 +297,20 @@ func (b *Build) runTask(ctx context.Context, calc *stages.Calculator, t *Task, r
 	}
 	desc, published, err := b.Storage.Publish(ctx, stage.Digest, labels, built.Push)
 	if err != nil {
-		return errorf(err)
+		return nil, errorf(err)
 	}
-	r.desc, r.buildTime = desc, time.Since(start)
+	r.addStage(stageDockerfile, desc, time.Since(start))
 	if published {
 		fmt.Fprintf(b.Log, "%s: published %s (%.2f seconds)\n", name, desc.Ref, r.buildTime.Seconds())
 	} else {
 		fmt.Fprintf(b.Log, "%s: another builder published %s first; using it\n", name, desc.Ref)
 	}
-	return nil
+	return stage, nil
 }
 
 // errCustomTags: as in werf, custom tags name images by something other than
 // their content, which giterminism must allow.
 var errCustomTags = errors.New("--add-custom-tag: custom tags are not allowed by giterminism: set cli.allowCustomTags: true in werf-giterminism.yaml, or give --loose-giterminism")
-
-// errImageSpec: werf builds imageSpec as a stage of its own, with a digest of
-// its own, which dagwerf does not make yet; an image without it would be
-// published under the tag werf gives the image with it.
-var errImageSpec = errors.New("imageSpec is not supported yet: remove it from werf.yaml (and build.imageSpec), or build this image with werf")
-
-// unsupported says why an image cannot be addressed or built, if it cannot.
-func unsupported(img *config.Image) error {
-	if img.ImageSpec != nil {
-		return errImageSpec
-	}
-	return nil
-}
 
 // build runs the engine over the context the digest hashed.
 func (b *Build) build(ctx context.Context, calc *stages.Calculator, t *Task, stage *stages.Stage, imports importResults) (Built, error) {
@@ -606,18 +626,22 @@ func (b *Build) stageRecord(ctx context.Context, t *Task, r *taskResult, multi b
 		rec.WerfImageName, rec.ConfigType, rec.Final = t.Image.Name, "staged", t.Image.Final
 		return rec, err
 	}
-	source := ""
-	switch r.desc.Origin {
-	case registry.OriginSecondary:
-		source = "secondary"
-	case registry.OriginBuilt:
-		source = "repo"
+	var reported []ReportStage
+	for _, st := range r.stages {
+		source := ""
+		switch st.desc.Origin {
+		case registry.OriginSecondary:
+			source = "secondary"
+		case registry.OriginBuilt:
+			source = "repo"
+		}
+		rs, err := stageReport(ctx, st.desc, stageName(st.name, t.Platform, multi), source, st.buildTime)
+		if err != nil {
+			return ReportImage{}, fmt.Errorf("image %q (%s): %w", t.Image.LogName(), t.Platform, err)
+		}
+		reported = append(reported, rs)
 	}
-	stage, err := stageReport(ctx, r.desc, stageName(t.Platform, multi), source, r.buildTime)
-	if err != nil {
-		return ReportImage{}, fmt.Errorf("image %q (%s): %w", t.Image.LogName(), t.Platform, err)
-	}
-	rec := imageReport(r.desc, t.Platform, []ReportStage{stage})
+	rec := imageReport(r.desc, t.Platform, reported)
 	rec.WerfImageName, rec.ConfigType, rec.Final = t.Image.Name, "dockerfile", t.Image.Final
 	return rec, nil
 }

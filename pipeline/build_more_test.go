@@ -204,20 +204,6 @@ func digestOf(t *testing.T, ref string) string {
 	return d.Digest.String()
 }
 
-// werf builds imageSpec as a stage of its own, which dagwerf does not: such an
-// image is refused before anything is looked up or built, never published
-// without it.
-func TestBuildRefusesImageSpec(t *testing.T) {
-	f := newFixture(t)
-	f.repo.CommitFiles(map[string]string{"werf.yaml": strings.Replace(project["werf.yaml"], "image: worker\n", "image: worker\nimageSpec: {config: {labels: {team: a}}}\n", 1)})
-	builder := &enginetest.Fake{}
-	_, err := f.run(runOptions{builder: builder})
-	require.ErrorContains(t, err, `image "worker" (linux/amd64): imageSpec is not supported yet`)
-	for _, req := range builder.Requests {
-		assert.NotEqual(t, "worker", req.Image.Name)
-	}
-}
-
 // As in werf, custom tags need cli.allowCustomTags in werf-giterminism.yaml, or
 // --loose-giterminism.
 func TestBuildCustomTagsNeedGiterminism(t *testing.T) {

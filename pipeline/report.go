@@ -141,13 +141,13 @@ func EnvPrefix(image string) string {
 	return "WERF_" + strings.ToUpper(strings.NewReplacer("/", "_", "-", "_", ".", "_").Replace(image)) + "_"
 }
 
-// stageName is werf's name of the one stage of a non-staged Dockerfile image, with
-// the platform in a multi-platform record.
-func stageName(platform string, multi bool) string {
+// stageName is werf's name of a stage of a non-staged Dockerfile image
+// (dockerfile, imageSpec), with the platform in a multi-platform record.
+func stageName(name, platform string, multi bool) string {
 	if multi {
-		return "dockerfile (" + platform + ")"
+		return name + " (" + platform + ")"
 	}
-	return "dockerfile"
+	return name
 }
 
 // createdAt is a stage's creation time as werf reports it: its Unix seconds, in

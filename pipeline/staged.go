@@ -10,6 +10,7 @@ import (
 	"github.com/dagwerf/dagwerf/pipeline/stepfile"
 	"github.com/dagwerf/dagwerf/stages"
 	"github.com/dagwerf/dagwerf/stages/dockerfile"
+	"github.com/dagwerf/dagwerf/stages/imagespec"
 	"github.com/dagwerf/dagwerf/stages/staged"
 	"github.com/dagwerf/dagwerf/sync/registry"
 )
@@ -249,21 +250,22 @@ func (s *stagedRun) stage(ctx context.Context, si *staged.Image, name, digest st
 	return st, nil
 }
 
-// Digest addresses an image for a platform as a build does: by its
-// whole-Dockerfile stage, or for a staged image by its last stage. A staged
+// Digest addresses an image for a platform as a build does: by its last stage —
+// its whole-Dockerfile stage or the imageSpec stage after it, or for a staged
+// image its last instruction's (werf gives staged images no imageSpec stage). A staged
 // image's stage digests take its base image's env from its FROM stage, and the
 // names of the stages it is built from, so those must be in storage; nothing is
 // built.
 func Digest(ctx context.Context, cfg *config.Config, calc *stages.Calculator, storage *registry.Storage, img *config.Image, platform string, imports stages.ImportSource) (string, error) {
-	if err := unsupported(img); err != nil {
-		return "", fmt.Errorf("image %q (%s): %w", img.LogName(), platform, err)
-	}
 	if !img.Staged {
 		stage, err := calc.Stage(ctx, img, platform, imports)
 		if err != nil {
 			return "", err
 		}
-		return stage.Digest, nil
+		if img.ImageSpec == nil {
+			return stage.Digest, nil
+		}
+		return imagespec.Digest(platform, stage.Digest, img.ImageSpec)
 	}
 	errorf := func(err error) error { return fmt.Errorf("image %q (%s): %w", img.LogName(), platform, err) }
 	if storage == nil {

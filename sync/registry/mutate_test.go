@@ -26,10 +26,10 @@ func TestConfigPush(t *testing.T) {
 	require.NoError(t, err)
 
 	reg.ResetRequests()
-	change := func(cfg *v1.ConfigFile) (*v1.ConfigFile, error) {
+	change := func(cfg *v1.ConfigFile, labels map[string]string) (*v1.ConfigFile, error) {
 		cfg.Author = "team@example.com"
 		cfg.Config.User = "nobody"
-		delete(cfg.Config.Labels, registry.LabelProject)
+		cfg.Config.Labels = labels
 		return cfg, nil
 	}
 	desc, published, err := s.Publish(ctx, digestB, registry.StageLabels{Project: project, ContentDigest: "content"}, s.ConfigPush(base, change))
@@ -47,7 +47,7 @@ func TestConfigPush(t *testing.T) {
 	assert.Equal(t, "team@example.com", cfg.Author)
 	assert.Equal(t, "nobody", cfg.Config.User)
 	assert.Equal(t, "arm64", cfg.Architecture)
-	assert.Equal(t, project, cfg.Config.Labels[registry.LabelProject], "the stage's own labels go on top of the change")
+	assert.Equal(t, project, cfg.Config.Labels[registry.LabelProject], "the change placed the stage's labels")
 	assert.Equal(t, "content", cfg.Config.Labels[registry.LabelContentDigest])
 
 	want, err := baseImg.Layers()
