@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,10 +42,15 @@ func (e Entry) IsDir() bool { return e.Mode == filemode.Dir }
 
 type options struct {
 	worktree bool
+	commit   string
 }
 
 // Option changes how Open reads the project.
 type Option func(*options)
+
+// AtCommit reads the commit named (a full or abbreviated hash, a branch, a tag)
+// instead of HEAD: the project as it was then, to compare with.
+func AtCommit(rev string) Option { return func(o *options) { o.commit = rev } }
 
 // WithWorktree reads the working tree instead of the HEAD commit (werf's --dev):
 // tracked files as they are on disk, and untracked files that .gitignore does not
@@ -91,7 +97,17 @@ func Open(projectDir string, opts ...Option) (*Snapshot, error) {
 		s.projectPath = ""
 	}
 
-	head, err := headCommit(repo)
+	if o.commit != "" && o.worktree {
+		return nil, errors.New("a snapshot is of a commit or of the working tree, not both")
+	}
+	var head *object.Commit
+	if o.commit != "" {
+		if head, err = revCommit(repo, o.commit); err != nil {
+			return nil, fmt.Errorf("commit %s in %s: %w", o.commit, repoDir, err)
+		}
+	} else {
+		head, err = headCommit(repo)
+	}
 	if err != nil && !(o.worktree && errors.Is(err, plumbing.ErrReferenceNotFound)) {
 		if errors.Is(err, plumbing.ErrReferenceNotFound) {
 			return nil, fmt.Errorf("git repository %s has no commit yet: dagwerf builds the HEAD commit (commit first, or use --dev to build the working tree)", repoDir)
@@ -116,6 +132,14 @@ func Open(projectDir string, opts ...Option) (*Snapshot, error) {
 		return nil, fmt.Errorf("read tree of commit %s in %s: %w", head.Hash, repoDir, err)
 	}
 	return s, nil
+}
+
+func revCommit(repo *git.Repository, rev string) (*object.Commit, error) {
+	h, err := repo.ResolveRevision(plumbing.Revision(rev))
+	if err != nil {
+		return nil, err
+	}
+	return repo.CommitObject(*h)
 }
 
 func headCommit(repo *git.Repository) (*object.Commit, error) {
@@ -146,6 +170,40 @@ func (s *Snapshot) Commit() string {
 		return ""
 	}
 	return s.head.Hash.String()
+}
+
+// Ancestors are the commits the snapshot's commit descends from, nearest first
+// (its parents, then theirs), at most max of them; a shallow clone's history
+// ends where the clone does. A working-tree snapshot's are HEAD and its
+// ancestors.
+func (s *Snapshot) Ancestors(max int) ([]string, error) {
+	if s.head == nil {
+		return nil, nil
+	}
+	queue := []plumbing.Hash{s.head.Hash}
+	if !s.dev {
+		queue = slices.Clone(s.head.ParentHashes)
+	}
+	seen := map[plumbing.Hash]bool{}
+	var out []string
+	for len(queue) > 0 && len(out) < max {
+		h := queue[0]
+		queue = queue[1:]
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		parents, err := s.objects.parents(h)
+		if errors.Is(err, plumbing.ErrObjectNotFound) {
+			continue // beyond a shallow clone's depth
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, h.String())
+		queue = append(queue, parents...)
+	}
+	return out, nil
 }
 
 // CommitTime is the HEAD commit's author time (what werf's .Commit.Date shows), zero

@@ -92,6 +92,17 @@ func (r *objectReader) tree(h plumbing.Hash) (*Tree, error) {
 	return t, nil
 }
 
+// parents are the parent commits of the commit h.
+func (r *objectReader) parents(h plumbing.Hash) ([]plumbing.Hash, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c, err := object.GetCommit(r.store, h)
+	if err != nil {
+		return nil, fmt.Errorf("read git commit %s: %w", h, err)
+	}
+	return c.ParentHashes, nil
+}
+
 // blob reads the whole content of the blob h. It is read under the lock: a
 // packed object's reader decompresses from the shared pack.
 func (r *objectReader) blob(h plumbing.Hash) ([]byte, error) {

@@ -221,3 +221,30 @@ func (s *Storage) recordTime() time.Time {
 	s.lastRecord = t
 	return t
 }
+
+// RecordedStages are the stages the meta records of the repository link image to,
+// by commit: what werf and dagwerf builds of image came to at each commit. The
+// run's tag listing answers; nothing else is requested.
+func (s *Storage) RecordedStages(ctx context.Context, image string) (map[string]string, error) {
+	r, err := s.recordsRepo(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tags, err := r.tags.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	prefix := metaPrefix + legacyHash(unslugImageName(managedImageID(image))) + "_"
+	out := map[string]string{}
+	for _, t := range tags.tags() {
+		rest, ok := strings.CutPrefix(t, prefix)
+		if !ok {
+			continue
+		}
+		commit, stageID, ok := strings.Cut(rest, "_")
+		if ok && commit != "" && stageID != "" && !strings.Contains(stageID, "_") {
+			out[commit] = stageID
+		}
+	}
+	return out, nil
+}

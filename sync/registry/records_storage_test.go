@@ -52,3 +52,21 @@ func TestMetaRepoWithoutMarker(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "drop --meta-repo")
 }
+
+func TestRecordedStages(t *testing.T) {
+	reg := registrytest.New(t)
+	s, _ := newStorage(t, reg.Host+"/shop")
+	const c1, c2 = "1111111111111111111111111111111111111111", "2222222222222222222222222222222222222222"
+	require.NoError(t, s.WriteImageRecords(context.Background(), registry.RecordsPolicy{Commit: c1},
+		[]registry.ImageRecord{{Image: "app", StageID: digestA + "-1000"}, {Image: "worker", StageID: digestB + "-2000"}}))
+	require.NoError(t, s.WriteImageRecords(context.Background(), registry.RecordsPolicy{Commit: c2},
+		[]registry.ImageRecord{{Image: "app", StageID: digestB + "-3000"}}))
+
+	fresh, _ := newStorage(t, reg.Host+"/shop")
+	reg.ResetRequests()
+	got, err := fresh.RecordedStages(context.Background(), "app")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{c1: digestA + "-1000", c2: digestB + "-3000"}, got)
+	assert.Equal(t, 1, reg.Count("GET", "/tags/list"))
+	assert.Equal(t, 0, reg.Count("GET", "/manifests/"))
+}
