@@ -20,15 +20,21 @@ import (
 // files reads the configuration's own files — werf.yaml, the templates, what .Files
 // reaches — by werf's giterminism rules: from the HEAD commit, refusing a file with
 // local changes unless werf-giterminism.yaml allows it (then it is read from disk);
-// from the working tree under --dev; from disk with --loose-giterminism.
+// from the working tree under --dev; from disk with --loose-giterminism; from the
+// snapshot alone when it is a past commit (pinned).
 type files struct {
-	snap  *source.Snapshot
-	loose bool
+	snap   *source.Snapshot
+	loose  bool
+	pinned bool // every file as the snapshot has it, nothing compared with the working tree
 
 	worktreeOnce sync.Once
 	worktree     *source.Snapshot
 	worktreeErr  error
 }
+
+// asSnapshot reports whether files are read from the snapshot as it is: the
+// working tree under --dev, or a past commit.
+func (f *files) asSnapshot() bool { return f.snap.Dev() || f.pinned }
 
 // allowance is the werf-giterminism.yaml rule that lets a kind of file be read
 // uncommitted.
@@ -52,7 +58,7 @@ func (f *files) read(rel string, a allowance) ([]byte, error) {
 	switch {
 	case f.loose:
 		return f.readDisk(rel)
-	case f.snap.Dev():
+	case f.asSnapshot():
 		data, err := f.snap.ReadFile(rel)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%s: %w in the working tree", rel, fs.ErrNotExist)
@@ -144,7 +150,7 @@ func (f *files) glob(pattern string, a allowance) (map[string][]byte, error) {
 	if f.loose {
 		return f.globDisk(base, matched)
 	}
-	if f.snap.Dev() {
+	if f.asSnapshot() {
 		return readAll(f.snap, listFiles(f.snap, base, matched))
 	}
 
@@ -255,7 +261,7 @@ func (f *files) stat(rel string, a allowance) (exists, isDir bool, err error) {
 	if err != nil {
 		return false, false, err
 	}
-	if f.loose || (!f.snap.Dev() && a.allow(rel)) {
+	if f.loose || (!f.asSnapshot() && a.allow(rel)) {
 		fi, err := os.Stat(filepath.Join(f.snap.ProjectDir(), filepath.FromSlash(rel)))
 		if err != nil {
 			return false, false, nil
@@ -266,7 +272,7 @@ func (f *files) stat(rel string, a allowance) (exists, isDir bool, err error) {
 	if err != nil {
 		return false, false, nil
 	}
-	if f.snap.Dev() {
+	if f.asSnapshot() {
 		return true, e.IsDir(), nil
 	}
 	wt, err := f.worktreeSnapshot()

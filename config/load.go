@@ -29,8 +29,11 @@ type Options struct {
 	GiterminismConfig string // relative to the project directory; "" is giterminism.DefaultPath
 	Env               string // the template's .Env (--env)
 	LooseGiterminism  bool   // read configuration files from disk, allow everything
-	ProjectName       string // replaces meta project when set ($WERF_PROJECT_NAME)
-	LookupEnv         func(string) (string, bool)
+	// Pinned reads every configuration file from the snapshot, a past commit
+	// loaded to compare with: nothing is compared with the working tree.
+	Pinned      bool
+	ProjectName string // replaces meta project when set ($WERF_PROJECT_NAME)
+	LookupEnv   func(string) (string, bool)
 }
 
 // Load reads the configuration of the project in snap: werf.yaml from the HEAD
@@ -39,7 +42,7 @@ func Load(snap *source.Snapshot, opts Options) (*Config, error) {
 	if opts.LookupEnv == nil {
 		opts.LookupEnv = os.LookupEnv
 	}
-	f := &files{snap: snap, loose: opts.LooseGiterminism}
+	f := &files{snap: snap, loose: opts.LooseGiterminism, pinned: opts.Pinned}
 
 	gt, err := loadGiterminism(f, opts.GiterminismConfig)
 	if err != nil {
@@ -123,6 +126,8 @@ func readConfigFile(f *files, gt *giterminism.Config, p string) (templateSource,
 		where = f.snap.ProjectDir()
 	case f.snap.Dev():
 		where = "the working tree of " + f.snap.ProjectDir()
+	case f.pinned:
+		where = "commit " + f.snap.Commit() + " of " + f.snap.ProjectDir()
 	}
 	return templateSource{}, fmt.Errorf("no %s in %s: create one, or name another with --config", strings.Join(candidates, " or "), where)
 }

@@ -25,13 +25,25 @@ type Project struct {
 
 // Load opens the project and loads its configuration.
 func (p Project) Load() (*source.Snapshot, *config.Config, error) {
-	dir := p.Dir
-	if dir == "" {
-		dir = "."
-	}
 	var opts []source.Option
 	if p.Dev {
 		opts = append(opts, source.WithWorktree())
+	}
+	return p.load(false, opts...)
+}
+
+// LoadAt reads the project as it was at a commit (a hash, branch or tag), to
+// compare with: every file as that commit has it.
+func (p Project) LoadAt(commit string) (*source.Snapshot, *config.Config, error) {
+	return p.load(true, source.AtCommit(commit))
+}
+
+// load opens the project and loads its configuration; pinned reads it from the
+// snapshot alone (a past commit).
+func (p Project) load(pinned bool, opts ...source.Option) (*source.Snapshot, *config.Config, error) {
+	dir := p.Dir
+	if dir == "" {
+		dir = "."
 	}
 	snap, err := source.Open(dir, opts...)
 	if err != nil {
@@ -50,7 +62,8 @@ func (p Project) Load() (*source.Snapshot, *config.Config, error) {
 		TemplatesDir:      templatesDir,
 		GiterminismConfig: p.GiterminismConfig,
 		Env:               p.Env,
-		LooseGiterminism:  p.Loose,
+		LooseGiterminism:  p.Loose && !pinned,
+		Pinned:            pinned,
 		ProjectName:       p.ProjectName,
 		LookupEnv:         p.LookupEnv,
 	})
