@@ -16,7 +16,7 @@ import (
 func TestLoadPinnedCommit(t *testing.T) {
 	r := gittest.New(t)
 	old := r.CommitFiles(map[string]string{
-		"werf.yaml": meta + "image: app\ndockerfile: Dockerfile\nargs: {V: '{{ .Files.Get \"version.txt\" }}'}\n",
+		"werf.yaml":   meta + "image: app\ndockerfile: Dockerfile\nargs: {V: '{{ .Files.Get \"version.txt\" }}'}\n",
 		"version.txt": "1.0",
 	})
 	r.CommitFiles(map[string]string{"version.txt": "2.0"})
