@@ -533,7 +533,7 @@ func (b *Build) finish(ctx context.Context, results map[*Task]*taskResult) (*Rep
 			}
 			r := results[t]
 			byPlatform[t.Platform] = r.desc
-			rec, err := b.stageRecord(ctx, t, r, len(t.Platforms) > 1)
+			rec, err := b.stageRecord(ctx, t, r)
 			if err != nil {
 				return nil, err
 			}
@@ -620,7 +620,7 @@ func (b *Build) imagesInOrder() []*config.Image {
 
 // stageRecord reports one image and platform; its config gives the creation time
 // and commit.
-func (b *Build) stageRecord(ctx context.Context, t *Task, r *taskResult, multi bool) (ReportImage, error) {
+func (b *Build) stageRecord(ctx context.Context, t *Task, r *taskResult) (ReportImage, error) {
 	if n := len(r.staged); n > 0 {
 		rec, err := stagedRecord(ctx, r.staged[n-1], t.Platform)
 		rec.WerfImageName, rec.ConfigType, rec.Final = t.Image.Name, "staged", t.Image.Final
@@ -635,7 +635,7 @@ func (b *Build) stageRecord(ctx context.Context, t *Task, r *taskResult, multi b
 		case registry.OriginBuilt:
 			source = "repo"
 		}
-		rs, err := stageReport(ctx, st.desc, stageName(st.name, t.Platform, multi), source, st.buildTime)
+		rs, err := stageReport(ctx, st.desc, st.name, source, st.buildTime)
 		if err != nil {
 			return ReportImage{}, fmt.Errorf("image %q (%s): %w", t.Image.LogName(), t.Platform, err)
 		}
@@ -735,11 +735,12 @@ func imageReport(d *registry.StageDesc, platform string, stages []ReportStage) R
 }
 
 // multiPlatformRecord reports a multi-platform image by its manifest list, with
-// every platform's stage, as werf does.
+// every platform's stages named with their platform, as werf does; werf gives
+// such a record no config type.
 func multiPlatformRecord(img *config.Image, records []ReportImage, list *registry.ManifestListDesc) ReportImage {
 	rec := ReportImage{
-		WerfImageName: img.Name, ConfigType: records[0].ConfigType,
-		DockerRepo: list.Ref.Context().String(), DockerTag: list.Ref.TagStr(),
+		WerfImageName: img.Name,
+		DockerRepo:    list.Ref.Context().String(), DockerTag: list.Ref.TagStr(),
 		DockerImageID: list.Manifest.Digest.String(), DockerImageDigest: list.Manifest.Digest.String(), DockerImageName: list.Ref.Name(),
 		Final: img.Final, Stages: []ReportStage{}, ManifestListWritten: list.Written,
 	}
@@ -747,7 +748,10 @@ func multiPlatformRecord(img *config.Image, records []ReportImage, list *registr
 	for _, r := range records {
 		rec.Rebuilt = rec.Rebuilt || r.Rebuilt
 		times = append(times, r.BuildTime)
-		rec.Stages = append(rec.Stages, r.Stages...)
+		for _, st := range r.Stages {
+			st.Name = stageName(st.Name, r.TargetPlatform)
+			rec.Stages = append(rec.Stages, st)
+		}
 	}
 	rec.BuildTime = sumSeconds(times)
 	return rec

@@ -167,6 +167,9 @@ func TestBuildPublishesWhatIsMissingAndNothingElse(t *testing.T) {
 	require.Len(t, app.Stages, 2)
 	assert.Equal(t, "dockerfile (linux/amd64)", app.Stages[0].Name)
 	assert.Equal(t, "dockerfile (linux/arm64)", app.Stages[1].Name)
+	assert.Equal(t, "", app.ConfigType, "werf gives a multi-platform record no config type")
+	assert.Equal(t, "dockerfile", report.ImagesByPlatform["app"]["linux/arm64"].Stages[0].Name, "a platform's record names its stages plainly")
+	assert.Equal(t, "dockerfile", report.ImagesByPlatform["app"]["linux/arm64"].ConfigType)
 	assert.Equal(t, "repo", app.Stages[0].SourceType)
 	helper := report.Images["helper"]
 	assert.False(t, helper.Final)

@@ -141,14 +141,9 @@ func EnvPrefix(image string) string {
 	return "WERF_" + strings.ToUpper(strings.NewReplacer("/", "_", "-", "_", ".", "_").Replace(image)) + "_"
 }
 
-// stageName is werf's name of a stage of a non-staged Dockerfile image
-// (dockerfile, imageSpec), with the platform in a multi-platform record.
-func stageName(name, platform string, multi bool) string {
-	if multi {
-		return name + " (" + platform + ")"
-	}
-	return name
-}
+// stageName is werf's name of a stage in the record of a multi-platform image:
+// with its platform.
+func stageName(name, platform string) string { return name + " (" + platform + ")" }
 
 // createdAt is a stage's creation time as werf reports it: its Unix seconds, in
 // nanoseconds. An image config without a creation time (the zero time) or with
