@@ -17,7 +17,12 @@ type Stage struct {
 	Platform     string
 	Digest       string
 	Dependencies []string // what the digest hashes, for debugging
-	Sources      []string // every COPY/ADD source the stage takes from its context
+	// Inputs say where each of Dependencies came from, one for each, in order:
+	// what Explain compares.
+	Inputs  []dockerfile.Input
+	Sources []string // every COPY/ADD source the stage takes from its context
+
+	bc *buildcontext.Context // the context the checksums were taken of, for ExplainFiles
 }
 
 // Calculator computes the stage digests of a configuration's images. It parses
@@ -52,7 +57,7 @@ func (c *Calculator) Stage(ctx context.Context, img *config.Image, platform stri
 	}
 	importArgs, importValue := c.imports(ctx, img, platform, imports)
 	var sources []string
-	deps, err := d.Dependencies(ctx, dockerfile.Inputs{
+	inputs, err := d.DependencyInputs(ctx, dockerfile.Inputs{
 		Target:       img.Target,
 		Platform:     platform,
 		Args:         img.Args,
@@ -68,7 +73,8 @@ func (c *Calculator) Stage(ctx context.Context, img *config.Image, platform stri
 	if err != nil {
 		return nil, wrap(err)
 	}
-	return &Stage{Image: img, Platform: platform, Digest: DockerfileDigest(platform, Sha256(deps...)), Dependencies: deps, Sources: sources}, nil
+	deps := dockerfile.Values(inputs)
+	return &Stage{Image: img, Platform: platform, Digest: DockerfileDigest(platform, Sha256(deps...)), Dependencies: deps, Inputs: inputs, Sources: sources, bc: bc}, nil
 }
 
 // imports lists the build args the image's dependencies fill and fetches one value

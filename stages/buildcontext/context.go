@@ -25,6 +25,7 @@ type Context struct {
 	dir        string            // project-relative; "" is the project directory
 	ignore     pathmatch.Matcher // the .dockerignore seen from dir; nil without one
 	ignoreFile string
+	ignoreKey  []string // the patterns ignore was made of, to tell two contexts' rules apart
 	addFiles   []string // contextAddFiles, relative to dir
 
 	checksums once.Map[string, string] // by the sources' key
@@ -55,11 +56,12 @@ func WithDockerignore(file string, data []byte, dockerfile string) Option {
 			return err
 		}
 		if !ignore.Match(path.Join(c.dir, dockerfile)) {
-			if ignore, err = c.dockerignore(file, lines, append(patterns, "!"+dockerfile)); err != nil {
+			patterns = append(patterns, "!"+dockerfile)
+			if ignore, err = c.dockerignore(file, lines, patterns); err != nil {
 				return err
 			}
 		}
-		c.ignore, c.ignoreFile = ignore, file
+		c.ignore, c.ignoreFile, c.ignoreKey = ignore, file, patterns
 		return nil
 	}
 }
@@ -122,12 +124,11 @@ func (c *Context) checksum(ctx context.Context, sources []string) (string, error
 	if err := c.checkSources(sources); err != nil {
 		return "", err
 	}
-	normalized := normalizeSources(sources)
-	include, err := pathmatch.New(c.dir, normalized, nil)
+	m, err := c.takes(sources)
 	if err != nil {
-		return "", fmt.Errorf("COPY/ADD sources %q: %w", strings.Join(sources, " "), err)
+		return "", err
 	}
-	tree, err := c.lsTree(ctx, pathmatch.All(c.ignoreMatcher(), include))
+	tree, err := c.lsTree(ctx, m)
 	if err != nil {
 		return "", err
 	}
@@ -142,6 +143,16 @@ func (c *Context) checksum(ctx context.Context, sources []string) (string, error
 		}
 	}
 	return sum, nil
+}
+
+// takes is the matcher of what COPY/ADD sources take from the context: werf's
+// globs of the sources, under the .dockerignore.
+func (c *Context) takes(sources []string) (pathmatch.Matcher, error) {
+	include, err := pathmatch.New(c.dir, normalizeSources(sources), nil)
+	if err != nil {
+		return nil, fmt.Errorf("COPY/ADD sources %q: %w", strings.Join(sources, " "), err)
+	}
+	return pathmatch.All(c.ignoreMatcher(), include), nil
 }
 
 // ignoreMatcher is werf's dockerignore matcher: the patterns seen from the context,

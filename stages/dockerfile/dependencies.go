@@ -33,6 +33,16 @@ type Inputs struct {
 // from; the cacheVersion ends it. It stops when ctx is done, between instructions
 // and expansions.
 func (d *Dockerfile) Dependencies(ctx context.Context, in Inputs) ([]string, error) {
+	inputs, err := d.DependencyInputs(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return Values(inputs), nil
+}
+
+// DependencyInputs is Dependencies with where each string came from: the list is
+// Values of the result. The list is made as one, so the two cannot drift apart.
+func (d *Dockerfile) DependencyInputs(ctx context.Context, in Inputs) ([]Input, error) {
 	target, err := TargetIndex(d.stageNames(), in.Target)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", d.Path, err)
@@ -42,10 +52,14 @@ func (d *Dockerfile) Dependencies(ctx context.Context, in Inputs) ([]string, err
 		return nil, err
 	}
 
-	own := make([][]string, len(d.stages))
-	onbuild := make([][]string, len(d.stages))
+	own := make([][]Input, len(d.stages))
+	onbuild := make([][]Input, len(d.stages))
 	for i, stage := range d.stages {
-		deps := append([]string(nil), in.AddHost...)
+		label := stageLabel(stage.Name, i)
+		deps := make([]Input, 0, len(in.AddHost)+1+len(stage.Commands))
+		for _, h := range in.AddHost {
+			deps = append(deps, Input{Kind: KindAddHost, Stage: label, Value: h})
+		}
 		base, err := expand(ctx, stage.BaseName, r.metaAll)
 		if err != nil {
 			return nil, d.errorAt(stage.Location, err)
@@ -53,7 +67,7 @@ func (d *Dockerfile) Dependencies(ctx context.Context, in Inputs) ([]string, err
 		if base == "" {
 			return nil, d.errorAt(stage.Location, fmt.Errorf("FROM %s: invalid base image: the base image name expands to nothing (is its ARG declared before the first FROM and given a value?)", stage.BaseName))
 		}
-		deps = append(deps, base)
+		deps = append(deps, Input{Kind: KindBaseImage, File: d.Path, Line: line(stage.Location), Instruction: stage.SourceCode, Stage: label, Value: base})
 		for _, cmd := range stage.Commands {
 			if err := ctx.Err(); err != nil {
 				return nil, d.errorAt(cmd.Location(), err)
@@ -62,6 +76,9 @@ func (d *Dockerfile) Dependencies(ctx context.Context, in Inputs) ([]string, err
 			if err != nil {
 				return nil, d.errorAt(cmd.Location(), err)
 			}
+			// A trigger's entries are placed at its ONBUILD, in the stage that has it.
+			d.place(cmdDeps, cmd, label)
+			d.place(cmdOnbuild, cmd, label)
 			deps = append(deps, cmdDeps...)
 			onbuild[i] = append(onbuild[i], cmdOnbuild...)
 		}
@@ -92,14 +109,33 @@ func (d *Dockerfile) Dependencies(ctx context.Context, in Inputs) ([]string, err
 
 	list := own[target]
 	if in.CacheVersion != "" {
-		list = append(list, in.CacheVersion)
+		list = append(list, Input{Kind: KindCacheVersion, Value: in.CacheVersion})
 	}
 	return list, nil
 }
 
+// place fills in where an instruction's entries come from.
+func (d *Dockerfile) place(inputs []Input, cmd instructions.Command, stage string) {
+	text, ln := "", line(cmd.Location())
+	if s, ok := cmd.(fmt.Stringer); ok {
+		text = s.String()
+	}
+	for k := range inputs {
+		inputs[k].File, inputs[k].Line, inputs[k].Instruction, inputs[k].Stage = d.Path, ln, text, stage
+	}
+}
+
+// line is the first line of a location, 0 when there is none.
+func line(loc []parser.Range) int {
+	if len(loc) == 0 {
+		return 0
+	}
+	return loc[0].Start.Line
+}
+
 // appendStage adds the list of the stage a --from index names; other values are
 // images and add nothing.
-func appendStage(lists [][]string, i int, from string) []string {
+func appendStage(lists [][]Input, i int, from string) []Input {
 	j, err := strconv.Atoi(from)
 	if err != nil || j < 0 || j >= len(lists) {
 		return lists[i]
@@ -233,9 +269,10 @@ func (r *resolver) word(stage int, w string, onbuild bool) (string, error) {
 	return expand(r.ctx, w, r.args(stage), r.envs(stage))
 }
 
-// instruction returns the dependency strings of one instruction, and for ONBUILD
-// the strings its trigger contributes to stages built FROM this one.
-func (r *resolver) instruction(stage int, cmd instructions.Command, onbuild bool) (deps, onbuildDeps []string, err error) {
+// instruction returns the dependency entries of one instruction (what they are and
+// their values; the caller places them), and for ONBUILD the entries its trigger
+// contributes to stages built FROM this one.
+func (r *resolver) instruction(stage int, cmd instructions.Command, onbuild bool) (deps, onbuildDeps []Input, err error) {
 	switch c := cmd.(type) {
 	case *instructions.ArgCommand:
 		for _, kv := range c.Args {
@@ -243,7 +280,7 @@ func (r *resolver) instruction(stage int, cmd instructions.Command, onbuild bool
 			if err != nil {
 				return nil, nil, err
 			}
-			deps = append(deps, "ARG "+key+"="+v)
+			deps = append(deps, Input{Kind: KindInstruction, Key: key, Value: "ARG " + key + "=" + v})
 		}
 	case *instructions.EnvCommand:
 		for _, kv := range c.Env {
@@ -258,35 +295,35 @@ func (r *resolver) instruction(stage int, cmd instructions.Command, onbuild bool
 			if !onbuild {
 				r.envs(stage)[key] = v
 			}
-			deps = append(deps, "ENV "+key+"="+v)
+			deps = append(deps, Input{Kind: KindInstruction, Key: key, Value: "ENV " + key + "=" + v})
 		}
 	case *instructions.AddCommand:
-		sum, err := r.checksum(stage, c.SourcePaths, onbuild)
+		sources, sum, err := r.checksum(stage, c.SourcePaths, onbuild)
 		if err != nil {
 			return nil, nil, err
 		}
-		deps = append(deps, c.String(), sum)
+		deps = append(deps, Input{Kind: KindInstruction, Value: c.String()}, Input{Kind: KindContextFiles, Value: sum, Sources: sources})
 	case *instructions.CopyCommand:
-		deps = append(deps, c.String())
+		deps = append(deps, Input{Kind: KindInstruction, Value: c.String()})
 		if c.From == "" {
-			sum, err := r.checksum(stage, c.SourcePaths, onbuild)
+			sources, sum, err := r.checksum(stage, c.SourcePaths, onbuild)
 			if err != nil {
 				return nil, nil, err
 			}
-			deps = append(deps, sum)
+			deps = append(deps, Input{Kind: KindContextFiles, Value: sum, Sources: sources})
 		}
 	case *instructions.OnbuildCommand:
 		trigger, err := r.onbuild(stage, c.Expression)
 		if err != nil {
 			return nil, nil, err
 		}
-		return []string{c.Expression}, trigger, nil
+		return []Input{{Kind: KindInstruction, Value: c.Expression}}, trigger, nil
 	case fmt.Stringer:
 		v, err := r.word(stage, c.String(), onbuild)
 		if err != nil {
 			return nil, nil, err
 		}
-		deps = append(deps, v)
+		deps = append(deps, Input{Kind: KindInstruction, Value: v})
 	default:
 		return nil, nil, fmt.Errorf("%s: an instruction dagwerf cannot address", cmd.Name())
 	}
@@ -327,24 +364,25 @@ func (r *resolver) stageArg(stage int, kv instructions.KeyValuePairOptional, onb
 }
 
 // checksum expands a COPY/ADD's sources and asks for their context checksum.
-func (r *resolver) checksum(stage int, sources []string, onbuild bool) (string, error) {
+func (r *resolver) checksum(stage int, sources []string, onbuild bool) ([]string, string, error) {
 	expanded := make([]string, 0, len(sources))
 	for _, s := range sources {
 		v, err := r.word(stage, s, onbuild)
 		if err != nil {
-			return "", err
+			return nil, "", err
 		}
 		expanded = append(expanded, v)
 	}
 	if r.in.Checksum == nil {
-		return "", errors.New("no build context to checksum COPY/ADD sources against")
+		return nil, "", errors.New("no build context to checksum COPY/ADD sources against")
 	}
-	return r.in.Checksum(expanded)
+	sum, err := r.in.Checksum(expanded)
+	return expanded, sum, err
 }
 
 // onbuild lists what an ONBUILD trigger contributes: the trigger parsed as an
 // instruction of its own, expanded with the stage's ENVs only.
-func (r *resolver) onbuild(stage int, expression string) ([]string, error) {
+func (r *resolver) onbuild(stage int, expression string) ([]Input, error) {
 	ast, err := parser.Parse(strings.NewReader(expression))
 	if err != nil {
 		return nil, fmt.Errorf("ONBUILD %s: %w", expression, err)
