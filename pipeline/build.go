@@ -38,6 +38,8 @@ type Build struct {
 	LogPretty  bool                        // decorate image names in the log (--log-pretty)
 	LookupEnv  func(string) (string, bool) // where env secrets are read
 	KeepGoing  bool                        // --keep-going: a failure stops only the images that depend on it
+	// Explainer, if set, says why each image whose stage is missing is rebuilt.
+	Explainer *Explainer
 	// Records: write werf's records beside the stages (managed-image-*, meta-*,
 	// custom-tag-meta-*), as werf's build does into a --repo, so that werf's
 	// cleanup keeps what this build needs. Not for the local store.
@@ -53,6 +55,7 @@ type taskResult struct {
 	desc      *registry.StageDesc // the image's last stage: what it is tagged, imported and listed by
 	buildTime time.Duration       // what building its stages took in this run
 	stages    []stagedStage       // a Dockerfile image's stages: dockerfile, then imageSpec if it has one
+	reason    string              // why it is rebuilt, when it is and an Explainer says
 	staged    []stagedImage       // a staged image's werf images, the target last
 	done      chan struct{}
 	err       error
@@ -280,6 +283,10 @@ func (b *Build) runDockerfileStage(ctx context.Context, calc *stages.Calculator,
 		return stage, nil
 	}
 
+	if b.Explainer != nil {
+		r.reason = b.Explainer.Explain(ctx, t.Image, t.Platform, stage).String()
+		fmt.Fprintf(b.Log, "%s: rebuilding — %s\n", name, r.reason)
+	}
 	start := time.Now()
 	fmt.Fprintf(b.Log, "%s: building stage %s\n", name, stage.Digest)
 	built, err := b.build(ctx, calc, t, stage, imports)
@@ -643,6 +650,9 @@ func (b *Build) stageRecord(ctx context.Context, t *Task, r *taskResult) (Report
 	}
 	rec := imageReport(r.desc, t.Platform, reported)
 	rec.WerfImageName, rec.ConfigType, rec.Final = t.Image.Name, "dockerfile", t.Image.Final
+	if rec.Rebuilt {
+		rec.Reason = r.reason
+	}
 	return rec, nil
 }
 
@@ -747,6 +757,9 @@ func multiPlatformRecord(img *config.Image, records []ReportImage, list *registr
 	var times []string
 	for _, r := range records {
 		rec.Rebuilt = rec.Rebuilt || r.Rebuilt
+		if rec.Reason == "" {
+			rec.Reason = r.Reason
+		}
 		times = append(times, r.BuildTime)
 		for _, st := range r.Stages {
 			st.Name = stageName(st.Name, r.TargetPlatform)

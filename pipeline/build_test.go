@@ -95,7 +95,18 @@ type runOptions struct {
 	env        map[string]string
 	keepGoing  bool
 	records    bool // write werf's records, as a build into a --repo does
+	explain    bool // say why images are rebuilt
 	log        io.Writer
+}
+
+// loadAt loads the fixture's project at an earlier commit.
+func (f *fixture) loadAt(commit string) (*source.Snapshot, *config.Config, error) {
+	snap, err := source.Open(f.repo.Dir, source.AtCommit(commit))
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := config.Load(snap, config.Options{Pinned: true, LookupEnv: func(string) (string, bool) { return "", false }})
+	return snap, cfg, err
 }
 
 func (f *fixture) run(o runOptions) (*pipeline.Report, error) {
@@ -121,6 +132,9 @@ func (f *fixture) run(o runOptions) (*pipeline.Report, error) {
 		CustomTags: o.customTags, Version: "dagwerf-test", Loose: o.loose, KeepGoing: o.keepGoing, Records: o.records,
 		LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 		Log:       o.log,
+	}
+	if o.explain {
+		b.Explainer = &pipeline.Explainer{Snapshot: snap, Storage: storage, LoadAt: f.loadAt}
 	}
 	return b.Run(context.Background())
 }

@@ -43,6 +43,9 @@ type ReportImage struct {
 	BuildTime         string        `json:"BuildTime"`
 	Commit            string        `json:"Commit"`
 	Stages            []ReportStage `json:"Stages"`
+	// Reason is dagwerf's: why a rebuilt image was rebuilt, what changed since
+	// the nearest earlier build of it (werf's report has no such field).
+	Reason string `json:"Reason,omitempty"`
 
 	// ManifestListWritten: this run wrote the image's manifest list, which werf's
 	// report does not tell; a run that built no stage still published the image.

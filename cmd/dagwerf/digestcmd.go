@@ -1,10 +1,14 @@
 package main
 
 import (
+	"errors"
+
 	"github.com/spf13/cobra"
 
 	"github.com/dagwerf/dagwerf/pipeline/runner"
 )
+
+var errAgainstNeedsExplain = errors.New("--against names the commit --explain compares with: give --explain too")
 
 func newDigestCommand(env *environment) *cobra.Command {
 	cmd := &cobra.Command{
@@ -17,15 +21,27 @@ werf's: a repository werf fills holds these stages under <digest>-<timestamp>.
 An image whose Dockerfile ARG takes an import of another image (its name, tag, ID
 or digest) can be addressed only once that image's stage is stored: digest looks
 the dependency up where build stores it (--repo, or the local store without it)
-and says so, exiting with an error, when it is not there yet.`,
+and says so, exiting with an error, when it is not there yet.
+
+With --explain, each line is followed by what changed since the image's nearest earlier
+build: the nearest ancestor commit whose build of it is recorded in --repo (werf's
+meta records), or the commit --against names — which Dockerfile instructions,
+build args, base image, context files (added, changed, removed, and through which
+COPY/ADD), cacheVersion or imageSpec.`,
 	}
 	project := addProjectFlags(cmd.Flags(), env)
 	selection := runner.DefaultPlan
 	addSelectionFlags(cmd.Flags(), env, &selection)
 	storage := addStorageFlags(cmd.Flags(), env, false)
 	asJSON := cmd.Flags().Bool("json", false, "print a JSON array of {image, platform, digest} (or error)")
+	explain := cmd.Flags().Bool("explain", false, "say what changed since each image's nearest earlier build (or --against)")
+	against := cmd.Flags().String("against", "", "with --explain: the commit (hash, branch or tag) to compare with")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		lines, err := runner.Digest{Project: *project, Plan: selection, Storage: *storage, Images: args}.Run(cmd.Context())
+		if *against != "" && !*explain {
+			return errAgainstNeedsExplain
+		}
+		d := runner.Digest{Project: *project, Plan: selection, Storage: *storage, Images: args, Explain: *explain, Against: *against}
+		lines, err := d.Run(cmd.Context())
 		if lines == nil {
 			return err
 		}

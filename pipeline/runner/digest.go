@@ -21,6 +21,10 @@ type Digest struct {
 	Plan    Plan
 	Storage Storage
 	Images  []string
+	// Explain adds to each line what changed since Against, or since the nearest
+	// ancestor commit whose build of the image is recorded.
+	Explain bool
+	Against string
 
 	noStorage bool // no storage to read dependencies' stages from (the module without a repo)
 }
@@ -31,6 +35,8 @@ type DigestLine struct {
 	Platform string `json:"platform"`
 	Digest   string `json:"digest,omitempty"`
 	Error    string `json:"error,omitempty"`
+
+	Explanation *pipeline.Explanation `json:"explanation,omitempty"`
 }
 
 // Run computes the digests. An image whose digest needs a dependency's stage
@@ -54,7 +60,9 @@ func (d Digest) Run(ctx context.Context) ([]DigestLine, error) {
 	var storage *registry.Storage
 	// Only images with dependencies and staged images read the storage, so the
 	// others need neither a registry nor the local store.
-	if !d.noStorage && slices.ContainsFunc(selected, func(img *config.Image) bool { return len(img.Dependencies) > 0 || img.Staged }) {
+	// An explanation without --against finds the earlier build in the records.
+	needsStorage := d.Explain && d.Against == "" || slices.ContainsFunc(selected, func(img *config.Image) bool { return len(img.Dependencies) > 0 || img.Staged })
+	if !d.noStorage && needsStorage {
 		st, err := d.Storage.Open(cfg, io.Discard)
 		if err != nil {
 			return nil, err
@@ -62,6 +70,10 @@ func (d Digest) Run(ctx context.Context) ([]DigestLine, error) {
 		defer st.Close()
 		storage = st.Storage
 		imports = pipeline.StorageImports{Config: cfg, Calculator: calc, Storage: storage}
+	}
+	var explainer *pipeline.Explainer
+	if d.Explain {
+		explainer = &pipeline.Explainer{Snapshot: snap, Storage: storage, LoadAt: d.Project.LoadAt, Against: d.Against}
 	}
 	lines := []DigestLine{}
 	var failed []string
@@ -80,6 +92,9 @@ func (d Digest) Run(ctx context.Context) ([]DigestLine, error) {
 			failed = append(failed, err.Error())
 		} else {
 			line.Digest = digest
+			if explainer != nil {
+				line.Explanation = explain(ctx, explainer, calc, imports, t)
+			}
 		}
 		lines = append(lines, line)
 	}
@@ -89,8 +104,19 @@ func (d Digest) Run(ctx context.Context) ([]DigestLine, error) {
 	return lines, nil
 }
 
+// explain compares t's image with its earlier build by their whole-Dockerfile
+// stages, whose inputs are named (a staged image's too).
+func explain(ctx context.Context, x *pipeline.Explainer, calc *stages.Calculator, imports stages.ImportSource, t *pipeline.Task) *pipeline.Explanation {
+	current, err := calc.Stage(ctx, t.Image, t.Platform, imports)
+	if err != nil {
+		return &pipeline.Explanation{Note: err.Error()}
+	}
+	e := x.Explain(ctx, t.Image, t.Platform, current)
+	return &e
+}
+
 // WriteDigests prints lines as `NAME PLATFORM DIGEST`, leaving out those without
-// a digest, or as a JSON array.
+// a digest, each followed by its explanation when asked for; or as a JSON array.
 func WriteDigests(w io.Writer, lines []DigestLine, asJSON bool) error {
 	if asJSON {
 		enc := json.NewEncoder(w)
@@ -98,10 +124,34 @@ func WriteDigests(w io.Writer, lines []DigestLine, asJSON bool) error {
 		return enc.Encode(lines)
 	}
 	for _, l := range lines {
-		if l.Digest != "" {
-			if _, err := fmt.Fprintf(w, "%s %s %s\n", l.Image, l.Platform, l.Digest); err != nil {
-				return err
-			}
+		if l.Digest == "" {
+			continue
+		}
+		if _, err := fmt.Fprintf(w, "%s %s %s\n", l.Image, l.Platform, l.Digest); err != nil {
+			return err
+		}
+		if l.Explanation == nil {
+			continue
+		}
+		if err := writeExplanation(w, *l.Explanation); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeExplanation prints what changed, a line each, under its digest line.
+func writeExplanation(w io.Writer, e pipeline.Explanation) error {
+	if len(e.Changes) == 0 {
+		_, err := fmt.Fprintf(w, "  %s\n", e.Note)
+		return err
+	}
+	if _, err := fmt.Fprintf(w, "  since %s:\n", e.Against); err != nil {
+		return err
+	}
+	for _, c := range e.Changes {
+		if _, err := fmt.Fprintf(w, "    %s\n", c); err != nil {
+			return err
 		}
 	}
 	return nil

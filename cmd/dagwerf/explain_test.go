@@ -1,0 +1,44 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/dagwerf/dagwerf/test/gittest"
+)
+
+func TestDigestExplainAgainstACommit(t *testing.T) {
+	r := gittest.New(t)
+	old := r.CommitFiles(map[string]string{
+		"werf.yaml": "configVersion: 1\nproject: p\n---\nimage: app\ndockerfile: Dockerfile\nargs: {VERSION: \"1.0\"}\n",
+		"Dockerfile": "FROM alpine:3.19\nARG VERSION\nRUN make\nCOPY src /app\n",
+		"src/main.go": "package main\n",
+		"src/util.go": "package main // util\n",
+	})
+	r.Remove("src/util.go")
+	r.CommitFiles(map[string]string{
+		"werf.yaml":   "configVersion: 1\nproject: p\n---\nimage: app\ndockerfile: Dockerfile\nargs: {VERSION: \"1.1\"}\n",
+		"Dockerfile":  "FROM alpine:3.20\nARG VERSION\nRUN make all\nCOPY src /app\n",
+		"src/main.go": "package main // v2\n",
+		"src/new.go":  "package main // new\n",
+	})
+
+	stdout, stderr, code := dagwerf(t, nil, "digest", "--dir", r.Dir, "--explain", "--against", old[:10])
+	assert.Equal(t, 0, code, stderr)
+	for _, want := range []string{
+		"  since " + old[:10] + ":\n",
+		"    base image: alpine:3.19 → alpine:3.20 (FROM at Dockerfile:1)\n",
+		"    build arg VERSION: 1.0 → 1.1",
+		"    Dockerfile:3: RUN make → RUN make all\n",
+		"src/main.go changed",
+		"src/new.go added",
+		"src/util.go removed",
+	} {
+		assert.Contains(t, stdout, want)
+	}
+
+	_, stderr, code = dagwerf(t, nil, "digest", "--dir", r.Dir, "--against", old)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "--against names the commit --explain compares with")
+}

@@ -1,0 +1,162 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/dagwerf/dagwerf/config"
+	"github.com/dagwerf/dagwerf/source"
+	"github.com/dagwerf/dagwerf/stages"
+	"github.com/dagwerf/dagwerf/stages/imagespec"
+	"github.com/dagwerf/dagwerf/sync/registry"
+)
+
+// Explanation says why an image's stage at this commit differs from the one it
+// had at an earlier commit: the inputs of its digest that changed.
+type Explanation struct {
+	Against string   `json:"against,omitempty"` // the commit compared with
+	Changes []string `json:"changes,omitempty"` // what differs, a sentence each
+	Note    string   `json:"note,omitempty"`    // why there is nothing to compare, or nothing differs
+}
+
+// String is the explanation on one line.
+func (e Explanation) String() string {
+	if len(e.Changes) == 0 {
+		return e.Note
+	}
+	return strings.Join(e.Changes, "; ") + " (since " + shortCommit(e.Against) + ")"
+}
+
+func shortCommit(c string) string {
+	if len(c) > 12 {
+		return c[:12]
+	}
+	return c
+}
+
+// maxAncestors bounds the history searched for an earlier recorded build.
+const maxAncestors = 1000
+
+// Explainer compares images with what they were at an earlier commit: the one
+// given, or the nearest ancestor whose build of the image is recorded in the
+// storage's meta records. It reads git and the run's tag listing; it requests
+// from the registry only the stages the old commit's imports name. It is safe
+// for concurrent use.
+type Explainer struct {
+	Snapshot *source.Snapshot                                              // the commit being built
+	Storage  *registry.Storage                                             // records and old imports; nil without a repository
+	LoadAt   func(commit string) (*source.Snapshot, *config.Config, error) // the project at another commit
+	Against  string                                                        // the commit to compare with; "" finds one
+
+	mu  sync.Mutex
+	old map[string]*oldProject
+}
+
+// oldProject is the project at one earlier commit, loaded once.
+type oldProject struct {
+	once sync.Once
+	cfg  *config.Config
+	calc *stages.Calculator
+	err  error
+}
+
+// Explain compares img for platform, whose stage at this commit is current
+// (its whole-Dockerfile stage), with its stage at the earlier commit.
+func (x *Explainer) Explain(ctx context.Context, img *config.Image, platform string, current *stages.Stage) Explanation {
+	commit, note := x.Against, ""
+	if commit == "" {
+		commit, note = x.nearestRecorded(ctx, img)
+		if commit == "" {
+			return Explanation{Note: note}
+		}
+	}
+	old, err := x.project(commit)
+	if err != nil {
+		return Explanation{Against: commit, Note: fmt.Sprintf("cannot read the project at %s: %v", shortCommit(commit), err)}
+	}
+	oldImg := old.cfg.Image(img.Name)
+	if oldImg == nil {
+		return Explanation{Against: commit, Note: fmt.Sprintf("image %q is not in werf.yaml at %s", img.LogName(), shortCommit(commit))}
+	}
+	var imports stages.ImportSource
+	if x.Storage != nil {
+		imports = StorageImports{Config: old.cfg, Calculator: old.calc, Storage: x.Storage}
+	}
+	before, err := old.calc.Stage(ctx, oldImg, platform, imports)
+	if err != nil {
+		return Explanation{Against: commit, Note: fmt.Sprintf("cannot address it at %s: %v", shortCommit(commit), err)}
+	}
+	changes, err := stages.ExplainFiles(ctx, before, current)
+	if err != nil {
+		return Explanation{Against: commit, Note: fmt.Sprintf("cannot compare with %s: %v", shortCommit(commit), err)}
+	}
+	e := Explanation{Against: commit}
+	for _, c := range changes {
+		e.Changes = append(e.Changes, c.String())
+	}
+	if specOf(oldImg) != specOf(img) {
+		e.Changes = append(e.Changes, "imageSpec changed")
+	}
+	if len(e.Changes) == 0 {
+		e.Note = fmt.Sprintf("the same inputs as at %s: its stage is no longer in the repository (cleaned up?)", shortCommit(commit))
+	}
+	return e
+}
+
+// specOf is what of an image's imageSpec its digest takes ("" for none).
+func specOf(img *config.Image) string {
+	if img.Staged || img.ImageSpec == nil {
+		return ""
+	}
+	return imagespec.Dependencies(img.ImageSpec)
+}
+
+// nearestRecorded is the nearest ancestor commit whose build of img is recorded,
+// or "" and why there is none.
+func (x *Explainer) nearestRecorded(ctx context.Context, img *config.Image) (string, string) {
+	if x.Storage == nil {
+		return "", "no repository to find an earlier build in (give --against COMMIT)"
+	}
+	recorded, err := x.Storage.RecordedStages(ctx, img.Name)
+	if err != nil {
+		return "", fmt.Sprintf("cannot read the records: %v", err)
+	}
+	if len(recorded) == 0 {
+		return "", "first build of this image: no build of it is recorded in " + x.Storage.Repo()
+	}
+	ancestors, err := x.Snapshot.Ancestors(maxAncestors)
+	if err != nil {
+		return "", fmt.Sprintf("cannot read the git history: %v", err)
+	}
+	for _, c := range ancestors {
+		if _, ok := recorded[c]; ok {
+			return c, ""
+		}
+	}
+	return "", fmt.Sprintf("no build of this image is recorded for any of the %d ancestor commits this clone has (fetch deeper, or give --against COMMIT)", len(ancestors))
+}
+
+// project loads the project at commit once.
+func (x *Explainer) project(commit string) (*oldProject, error) {
+	x.mu.Lock()
+	if x.old == nil {
+		x.old = map[string]*oldProject{}
+	}
+	p := x.old[commit]
+	if p == nil {
+		p = &oldProject{}
+		x.old[commit] = p
+	}
+	x.mu.Unlock()
+	p.once.Do(func() {
+		snap, cfg, err := x.LoadAt(commit)
+		if err != nil {
+			p.err = err
+			return
+		}
+		p.cfg, p.calc = cfg, stages.NewCalculator(cfg, snap)
+	})
+	return p, p.err
+}

@@ -1,0 +1,53 @@
+package pipeline_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dagwerf/dagwerf/test/enginetest"
+)
+
+// A rebuilt image says what changed since its nearest recorded build; the
+// others are found and say nothing.
+func TestBuildSaysWhyItRebuilds(t *testing.T) {
+	f := newFixture(t)
+	var first strings.Builder
+	report, err := f.run(runOptions{builder: &enginetest.Fake{}, records: true, explain: true, log: &first})
+	require.NoError(t, err)
+	assert.Contains(t, first.String(), "image worker: rebuilding — first build of this image: no build of it is recorded in "+f.addr)
+	assert.Contains(t, report.Images["worker"].Reason, "first build of this image")
+
+	f.repo.CommitFiles(map[string]string{"worker/run.sh": "echo worker v2\n", "README.md": "docs\n"})
+	f.repo.CommitFiles(map[string]string{"helper/Dockerfile": "FROM busybox\nCOPY tool.sh /usr/local/bin/tool\n"})
+	builder := &enginetest.Fake{}
+	var log strings.Builder
+	report, err = f.run(runOptions{builder: builder, records: true, explain: true, log: &log})
+	require.NoError(t, err)
+	assert.Equal(t, 2, builder.Builds(), "helper, and worker, which depends on it")
+
+	lines := map[string]string{}
+	for _, l := range strings.Split(log.String(), "\n") {
+		if name, why, ok := strings.Cut(l, ": rebuilding — "); ok {
+			_, name, _ = strings.Cut(name, ") ") // the plan's (i/N)
+			lines[name] = why
+		}
+	}
+	require.Len(t, lines, 2, log.String())
+	assert.Contains(t, lines["image helper"], "helper/Dockerfile:2: COPY tool.sh /usr/bin/tool → COPY tool.sh /usr/local/bin/tool")
+	assert.Contains(t, lines["image worker"], "run.sh changed (COPY . /srv/worker at worker/Dockerfile:2)")
+	assert.Equal(t, lines["image worker"], report.Images["worker"].Reason)
+	assert.Empty(t, report.Images["app"].Reason, "not rebuilt")
+
+	// Nothing to rebuild: the explainer costs no request.
+	f.reg.ResetRequests()
+	_, err = f.run(runOptions{builder: &enginetest.Fake{}, records: true})
+	require.NoError(t, err)
+	without := len(f.reg.Requests())
+	f.reg.ResetRequests()
+	_, err = f.run(runOptions{builder: &enginetest.Fake{}, records: true, explain: true})
+	require.NoError(t, err)
+	assert.Equal(t, without, len(f.reg.Requests()))
+}
