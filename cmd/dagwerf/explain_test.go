@@ -11,8 +11,8 @@ import (
 func TestDigestExplainAgainstACommit(t *testing.T) {
 	r := gittest.New(t)
 	old := r.CommitFiles(map[string]string{
-		"werf.yaml": "configVersion: 1\nproject: p\n---\nimage: app\ndockerfile: Dockerfile\nargs: {VERSION: \"1.0\"}\n",
-		"Dockerfile": "FROM alpine:3.19\nARG VERSION\nRUN make\nCOPY src /app\n",
+		"werf.yaml":   "configVersion: 1\nproject: p\n---\nimage: app\ndockerfile: Dockerfile\nargs: {VERSION: \"1.0\"}\n",
+		"Dockerfile":  "FROM alpine:3.19\nARG VERSION\nRUN make\nCOPY src /app\n",
 		"src/main.go": "package main\n",
 		"src/util.go": "package main // util\n",
 	})
