@@ -284,7 +284,11 @@ func (b *Build) runDockerfileStage(ctx context.Context, calc *stages.Calculator,
 	}
 
 	if b.Explainer != nil {
-		r.reason = b.Explainer.Explain(ctx, t.Image, t.Platform, stage).String()
+		e := b.Explainer.Explain(ctx, t.Image, t.Platform, stage)
+		r.reason = e.String()
+		if e.Same {
+			r.reason += ", yet its stage is not in the repository (deleted by a cleanup?)"
+		}
 		fmt.Fprintf(b.Log, "%s: rebuilding — %s\n", name, r.reason)
 	}
 	start := time.Now()

@@ -19,6 +19,7 @@ type Explanation struct {
 	Against string   `json:"against,omitempty"` // the commit compared with
 	Changes []string `json:"changes,omitempty"` // what differs, a sentence each
 	Note    string   `json:"note,omitempty"`    // why there is nothing to compare, or nothing differs
+	Same    bool     `json:"same,omitempty"`    // nothing the digest takes differs
 }
 
 // String is the explanation on one line.
@@ -100,7 +101,8 @@ func (x *Explainer) Explain(ctx context.Context, img *config.Image, platform str
 		e.Changes = append(e.Changes, "imageSpec changed")
 	}
 	if len(e.Changes) == 0 {
-		e.Note = fmt.Sprintf("the same inputs as at %s: its stage is no longer in the repository (cleaned up?)", shortCommit(commit))
+		e.Same = true
+		e.Note = fmt.Sprintf("nothing its digest takes changed since %s", shortCommit(commit))
 	}
 	return e
 }

@@ -38,6 +38,11 @@ func TestDigestExplainAgainstACommit(t *testing.T) {
 		assert.Contains(t, stdout, want)
 	}
 
+	r.CommitFiles(map[string]string{"README.md": "docs\n"})
+	stdout, stderr, code = dagwerf(t, nil, "digest", "--dir", r.Dir, "--explain", "--against", "HEAD~1")
+	assert.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "  nothing its digest takes changed since HEAD~1\n")
+
 	_, stderr, code = dagwerf(t, nil, "digest", "--dir", r.Dir, "--against", old)
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "--against names the commit --explain compares with")
