@@ -45,6 +45,8 @@ type Build struct {
 	// cleanup keeps what this build needs. Not for the local store.
 	Records bool
 
+	ops operations // how long the run's operations took, for the report
+
 	worktreeOnce sync.Once
 	worktreeSnap *source.Snapshot
 	worktreeErr  error
@@ -56,7 +58,9 @@ type taskResult struct {
 	buildTime time.Duration       // what building its stages took in this run
 	stages    []stagedStage       // a Dockerfile image's stages: dockerfile, then imageSpec if it has one
 	reason    string              // why it is rebuilt, when it is and an Explainer says
-	staged    []stagedImage       // a staged image's werf images, the target last
+	started   time.Time           // when its work began (its dependencies done, a slot had)
+	ended     time.Time
+	staged    []stagedImage // a staged image's werf images, the target last
 	done      chan struct{}
 	err       error
 }
@@ -128,10 +132,11 @@ func (b *Build) Run(ctx context.Context) (*Report, error) {
 				return
 			}
 		}
-		start := time.Now()
+		r.started = time.Now()
 		r.err = b.runTask(ctx, calc, t, r, results)
+		r.ended = time.Now()
 		if r.err != nil && ctx.Err() == nil {
-			fmt.Fprintf(b.Log, "%s: failed (%.2f seconds)\n", t.LogName(b.Plan, b.LogPretty), time.Since(start).Seconds())
+			fmt.Fprintf(b.Log, "%s: failed (%.2f seconds)\n", t.LogName(b.Plan, b.LogPretty), r.ended.Sub(r.started).Seconds())
 			if !b.KeepGoing {
 				cancel(r.err)
 			}
@@ -211,8 +216,38 @@ func (b *Build) summarize(results map[*Task]*taskResult, took time.Duration) {
 			copied++
 		}
 	}
-	fmt.Fprintf(b.Log, "Summary: %d images and platforms: %d built, %d copied from a secondary repo, %d up to date (%.2f seconds)\n",
-		len(results), built, copied, len(results)-built-copied, took.Seconds())
+	fmt.Fprintf(b.Log, "Summary: %d images and platforms: %d built, %d copied from a secondary repo, %d up to date (%.2f seconds); critical path: %s\n",
+		len(results), built, copied, len(results)-built-copied, took.Seconds(), b.criticalPath(results))
+}
+
+// criticalPath is the chain of images the run waited on longest: from the
+// image that finished last back through, at each step, the dependency that
+// finished last, with each image's own time.
+func (b *Build) criticalPath(results map[*Task]*taskResult) string {
+	var last *Task
+	for t, r := range results {
+		if last == nil || r.ended.After(results[last].ended) {
+			last = t
+		}
+	}
+	var chain []string
+	for t := last; t != nil; {
+		r := results[t]
+		name := t.Image.LogName()
+		if len(t.Platforms) > 1 {
+			name += " [" + t.Platform + "]"
+		}
+		chain = append(chain, fmt.Sprintf("%s %.2fs", name, r.ended.Sub(r.started).Seconds()))
+		var next *Task
+		for _, dep := range b.dependencyTasks(t) {
+			if next == nil || results[dep].ended.After(results[next].ended) {
+				next = dep
+			}
+		}
+		t = next
+	}
+	slices.Reverse(chain)
+	return strings.Join(chain, " → ")
 }
 
 // dependencyTasks are the tasks of the images t depends on, for t's platform.
@@ -265,11 +300,13 @@ func (b *Build) runDockerfileStage(ctx context.Context, calc *stages.Calculator,
 	name := t.LogName(b.Plan, b.LogPretty)
 	errorf := func(err error) error { return fmt.Errorf("image %q (%s): %w", t.Image.LogName(), t.Platform, err) }
 	imports := importResults{build: b, task: t, results: results}
+	done := b.ops.observe(opDigest)
 	stage, err := calc.Stage(ctx, t.Image, t.Platform, imports)
+	done()
 	if err != nil {
 		return nil, err
 	}
-	desc, err := b.Storage.Lookup(ctx, stage.Digest)
+	desc, err := b.lookup(ctx, stage.Digest)
 	if err != nil {
 		return nil, errorf(err)
 	}
@@ -284,7 +321,9 @@ func (b *Build) runDockerfileStage(ctx context.Context, calc *stages.Calculator,
 	}
 
 	if b.Explainer != nil {
+		done := b.ops.observe(opExplain)
 		e := b.Explainer.Explain(ctx, t.Image, t.Platform, stage)
+		done()
 		r.reason = e.String()
 		if e.Same {
 			r.reason += ", yet its stage is not in the repository (deleted by a cleanup?)"
@@ -306,7 +345,7 @@ func (b *Build) runDockerfileStage(ctx context.Context, calc *stages.Calculator,
 	for _, dep := range b.dependencyTasks(t) {
 		labels.Dependencies = append(labels.Dependencies, results[dep].desc.ID)
 	}
-	desc, published, err := b.Storage.Publish(ctx, stage.Digest, labels, built.Push)
+	desc, published, err := b.publish(ctx, stage.Digest, labels, built.Push)
 	if err != nil {
 		return nil, errorf(err)
 	}
@@ -335,7 +374,7 @@ func (b *Build) build(ctx context.Context, calc *stages.Calculator, t *Task, sta
 	}
 	defer cleanup()
 	req.ContextDir = dir
-	return b.Builder.Build(ctx, req)
+	return b.engineBuild(ctx, req)
 }
 
 // request is what a build of t takes but its context: it refuses what the
@@ -532,6 +571,8 @@ func (i importResults) ImportValues(_ context.Context, image, platform string) (
 // to --final-repo, adds custom tags, and reports.
 func (b *Build) finish(ctx context.Context, results map[*Task]*taskResult) (*Report, error) {
 	report := &Report{Runtime: ReportRuntime{Backend: "dagger"}, Images: map[string]ReportImage{}, ImagesByPlatform: map[string]map[string]ReportImage{}}
+	// Whatever finish does, the report has the run's operations.
+	defer func() { report.Operations, report.StageCache = b.ops.summary() }()
 	var customTagImages []registry.CustomTagImage
 	var imageRecords []registry.ImageRecord
 	manifests := map[string]registry.Manifest{}

@@ -51,3 +51,24 @@ func TestBuildSaysWhyItRebuilds(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, without, len(f.reg.Requests()))
 }
+
+// Where the time went: werf's Operations and StageCache in the report, and the
+// critical path in the summary line.
+func TestBuildReportsOperationsAndCriticalPath(t *testing.T) {
+	f := newFixture(t)
+	var log strings.Builder
+	report, err := f.run(runOptions{builder: &enginetest.Fake{}, log: &log})
+	require.NoError(t, err)
+	for _, op := range []string{"stage digest", "stage lookup", "image build", "stage publish"} {
+		require.Contains(t, report.Operations, op)
+		assert.Equal(t, 6, report.Operations[op].Count, op)
+		assert.LessOrEqual(t, report.Operations[op].WallTimeSeconds, report.Operations[op].TotalTimeSeconds+1e-9, op)
+	}
+	assert.Equal(t, map[string]int{"built": 6}, report.StageCache)
+	assert.Regexp(t, `critical path: (base \[linux/(amd|arm)64\] [0-9.]+s → app \[linux/(amd|arm)64\]|helper [0-9.]+s → worker) [0-9.]+s\n`, log.String())
+
+	report, err = f.run(runOptions{builder: &enginetest.Fake{}})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int{"found in repo stages storage": 6}, report.StageCache)
+	assert.NotContains(t, report.Operations, "image build")
+}

@@ -22,7 +22,7 @@ func (b *Build) runImageSpecStage(ctx context.Context, t *Task, r *taskResult, p
 	if err != nil {
 		return err
 	}
-	desc, err := b.Storage.Lookup(ctx, digest)
+	desc, err := b.lookup(ctx, digest)
 	if err != nil {
 		return err
 	}
@@ -53,7 +53,7 @@ func (b *Build) runImageSpecStage(ctx context.Context, t *Task, r *taskResult, p
 			Warn: func(w string) { fmt.Fprintf(b.Log, "%s: warning: %s\n", name, w) },
 		})
 	}
-	desc, published, err := b.Storage.Publish(ctx, digest, labels, b.Storage.ConfigPush(prev, change))
+	desc, published, err := b.publish(ctx, digest, labels, b.Storage.ConfigPush(prev, change))
 	if err != nil {
 		return fmt.Errorf("imageSpec stage: %w", err)
 	}

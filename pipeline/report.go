@@ -19,6 +19,19 @@ type Report struct {
 	Runtime          ReportRuntime                     `json:"Runtime"`
 	Images           map[string]ReportImage            `json:"Images"`
 	ImagesByPlatform map[string]map[string]ReportImage `json:"ImagesByPlatform"`
+	// Operations and StageCache are werf's: how long each kind of operation
+	// took, and how each stage came to be.
+	Operations map[string]ReportOperation `json:"Operations,omitempty"`
+	StageCache map[string]int             `json:"StageCache,omitempty"`
+}
+
+// ReportOperation is one kind of operation of a build, as werf reports it.
+type ReportOperation struct {
+	Count            int
+	TotalTimeSeconds float64
+	WallTimeSeconds  float64 // the time they covered together
+	AvgTimeSeconds   float64
+	MaxTimeSeconds   float64
 }
 
 // ReportRuntime says what built the images.

@@ -213,7 +213,7 @@ func (s *stagedRun) image(ctx context.Context, si *staged.Image) (stagedImage, e
 func (s *stagedRun) stage(ctx context.Context, si *staged.Image, name, digest string, labels registry.StageLabels, file func() (string, error)) (stagedStage, error) {
 	st := stagedStage{name: name}
 	where := fmt.Sprintf("%s: %s %s", s.log, si.Name, name)
-	desc, err := s.b.Storage.Lookup(ctx, digest)
+	desc, err := s.b.lookup(ctx, digest)
 	if err != nil {
 		return st, err
 	}
@@ -232,12 +232,12 @@ func (s *stagedRun) stage(ctx context.Context, si *staged.Image, name, digest st
 		return st, err
 	}
 	req.Dockerfile, req.Inline, req.Target = stepDockerfile, dockerfile, ""
-	built, err := s.b.Builder.Build(ctx, req)
+	built, err := s.b.engineBuild(ctx, req)
 	if err != nil {
 		return st, fmt.Errorf("%s %s: %w", si.Name, name, err)
 	}
 	labels.ContentDigest = stages.StageContentDigest(s.t.Platform, name, digest)
-	desc, published, err := s.b.Storage.Publish(ctx, digest, labels, built.Push)
+	desc, published, err := s.b.publish(ctx, digest, labels, built.Push)
 	if err != nil {
 		return st, err
 	}
