@@ -320,16 +320,7 @@ func (b *Build) runDockerfileStage(ctx context.Context, calc *stages.Calculator,
 		return stage, nil
 	}
 
-	if b.Explainer != nil {
-		done := b.ops.observe(opExplain)
-		e := b.Explainer.Explain(ctx, t.Image, t.Platform, stage)
-		done()
-		r.reason = e.String()
-		if e.Same {
-			r.reason += ", yet its stage is not in the repository (deleted by a cleanup?)"
-		}
-		fmt.Fprintf(b.Log, "%s: rebuilding — %s\n", name, r.reason)
-	}
+	r.reason = b.explain(ctx, t, stage)
 	start := time.Now()
 	fmt.Fprintf(b.Log, "%s: building stage %s\n", name, stage.Digest)
 	built, err := b.build(ctx, calc, t, stage, imports)
@@ -361,6 +352,24 @@ func (b *Build) runDockerfileStage(ctx context.Context, calc *stages.Calculator,
 // errCustomTags: as in werf, custom tags name images by something other than
 // their content, which giterminism must allow.
 var errCustomTags = errors.New("--add-custom-tag: custom tags are not allowed by giterminism: set cli.allowCustomTags: true in werf-giterminism.yaml, or give --loose-giterminism")
+
+// explain says, when an Explainer is set, why t is rebuilt: what changed in
+// the inputs of its whole-Dockerfile stage since its nearest earlier build. It
+// logs the reason and returns it; "" without an Explainer.
+func (b *Build) explain(ctx context.Context, t *Task, whole *stages.Stage) string {
+	if b.Explainer == nil {
+		return ""
+	}
+	done := b.ops.observe(opExplain)
+	e := b.Explainer.Explain(ctx, t.Image, t.Platform, whole)
+	done()
+	reason := e.String()
+	if e.Same {
+		reason += ", yet its stage is not in the repository (deleted by a cleanup?)"
+	}
+	fmt.Fprintf(b.Log, "%s: rebuilding — %s\n", t.LogName(b.Plan, b.LogPretty), reason)
+	return reason
+}
 
 // build runs the engine over the context the digest hashed.
 func (b *Build) build(ctx context.Context, calc *stages.Calculator, t *Task, stage *stages.Stage, imports importResults) (Built, error) {
@@ -676,6 +685,9 @@ func (b *Build) stageRecord(ctx context.Context, t *Task, r *taskResult) (Report
 	if n := len(r.staged); n > 0 {
 		rec, err := stagedRecord(ctx, r.staged[n-1], t.Platform)
 		rec.WerfImageName, rec.ConfigType, rec.Final = t.Image.Name, "staged", t.Image.Final
+		if rec.Rebuilt {
+			rec.Reason = r.reason
+		}
 		return rec, err
 	}
 	var reported []ReportStage

@@ -1,13 +1,20 @@
 package pipeline_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/dagwerf/dagwerf/config"
+	"github.com/dagwerf/dagwerf/pipeline"
+	"github.com/dagwerf/dagwerf/source"
+	"github.com/dagwerf/dagwerf/sync/registry"
 	"github.com/dagwerf/dagwerf/test/enginetest"
+	"github.com/dagwerf/dagwerf/test/gittest"
+	"github.com/dagwerf/dagwerf/test/registrytest"
 )
 
 // A rebuilt image says what changed since its nearest recorded build; the
@@ -71,4 +78,43 @@ func TestBuildReportsOperationsAndCriticalPath(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, map[string]int{"found in repo stages storage": 6}, report.StageCache)
 	assert.NotContains(t, report.Operations, "image build")
+}
+
+// A staged image says why too, once, at its first stage to build.
+func TestStagedBuildSaysWhyItRebuilds(t *testing.T) {
+	r := gittest.New(t)
+	r.CommitFiles(stagedProject)
+	reg := registrytest.New(t)
+	repo := reg.Host + "/staged"
+	build := func() (*pipeline.Report, string) {
+		snap, err := source.Open(r.Dir)
+		require.NoError(t, err)
+		cfg, err := config.Load(snap, config.Options{})
+		require.NoError(t, err)
+		plan, err := pipeline.NewPlan(cfg, pipeline.WithPlatforms("linux/amd64"))
+		require.NoError(t, err)
+		storage, err := registry.New("staged", repo)
+		require.NoError(t, err)
+		loadAt := func(c string) (*source.Snapshot, *config.Config, error) {
+			old, err := source.Open(r.Dir, source.AtCommit(c))
+			if err != nil {
+				return nil, nil, err
+			}
+			cfg, err := config.Load(old, config.Options{Pinned: true})
+			return old, cfg, err
+		}
+		var log strings.Builder
+		report, err := (&pipeline.Build{
+			Config: cfg, Snapshot: snap, Plan: plan, Storage: storage, Builder: &enginetest.Fake{}, Log: &log, Records: true,
+			Explainer: &pipeline.Explainer{Snapshot: snap, Storage: storage, LoadAt: loadAt},
+		}).Run(context.Background())
+		require.NoError(t, err)
+		return report, log.String()
+	}
+	build()
+	r.CommitFiles(map[string]string{"late.txt": "later\n"})
+	report, log := build()
+	assert.Equal(t, 1, strings.Count(log, "rebuilding — "), log)
+	assert.Contains(t, log, "image app: rebuilding — late.txt changed (COPY late.txt /app/late.txt at Dockerfile:11)")
+	assert.Contains(t, report.Images["app"].Reason, "late.txt changed")
 }

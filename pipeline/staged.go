@@ -48,6 +48,7 @@ type stagedRun struct {
 	req    BuildRequest // made at the first stage to build, as nothing else needs it
 	reqErr error
 	made   bool
+	reason string // why the image is rebuilt, said at its first stage to build
 }
 
 // request is what building a stage takes, made once and only when a stage is
@@ -59,6 +60,7 @@ func (s *stagedRun) request(ctx context.Context) (BuildRequest, error) {
 		// that they are committed.
 		whole, err := s.calc.Stage(ctx, s.t.Image, s.t.Platform, s.imports)
 		if err == nil {
+			s.reason = s.b.explain(ctx, s.t, whole)
 			s.req, err = s.b.request(ctx, s.calc, s.t, whole, s.imports)
 		}
 		s.req.ContextDir, s.reqErr = s.contextDir, err
@@ -107,6 +109,7 @@ func (b *Build) runStaged(ctx context.Context, calc *stages.Calculator, t *Task,
 			return d.Ref.Name(), nil
 		},
 	}
+	defer func() { r.reason = s.reason }()
 	for _, si := range images {
 		done, err := s.image(ctx, si)
 		if err != nil {
