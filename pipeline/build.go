@@ -320,7 +320,7 @@ func (b *Build) runDockerfileStage(ctx context.Context, calc *stages.Calculator,
 		return stage, nil
 	}
 
-	r.reason = b.explain(ctx, t, stage)
+	r.reason = b.explain(ctx, t, stage, results)
 	start := time.Now()
 	fmt.Fprintf(b.Log, "%s: building stage %s\n", name, stage.Digest)
 	built, err := b.build(ctx, calc, t, stage, imports)
@@ -356,7 +356,7 @@ var errCustomTags = errors.New("--add-custom-tag: custom tags are not allowed by
 // explain says, when an Explainer is set, why t is rebuilt: what changed in
 // the inputs of its whole-Dockerfile stage since its nearest earlier build. It
 // logs the reason and returns it; "" without an Explainer.
-func (b *Build) explain(ctx context.Context, t *Task, whole *stages.Stage) string {
+func (b *Build) explain(ctx context.Context, t *Task, whole *stages.Stage, results map[*Task]*taskResult) string {
 	if b.Explainer == nil {
 		return ""
 	}
@@ -366,6 +366,21 @@ func (b *Build) explain(ctx context.Context, t *Task, whole *stages.Stage) strin
 	reason := e.String()
 	if e.Same {
 		reason += ", yet its stage is not in the repository (deleted by a cleanup?)"
+	}
+	// A dependency rebuilt in this run whose new stage shows in what changed (its
+	// imported name, ID or digest): say why that one was, as it said it.
+	for _, dep := range b.dependencyTasks(t) {
+		r := results[dep]
+		if r.reason == "" || r.desc == nil {
+			continue
+		}
+		v := r.desc.ImportValues()
+		shows := func(c string) bool {
+			return slices.ContainsFunc([]string{v.Name, v.ID, v.Digest}, func(s string) bool { return s != "" && strings.Contains(c, s) })
+		}
+		if slices.ContainsFunc(e.Changes, shows) {
+			reason += fmt.Sprintf("; image %s was rebuilt: %s", dep.Image.LogName(), r.reason)
+		}
 	}
 	fmt.Fprintf(b.Log, "%s: rebuilding — %s\n", t.LogName(b.Plan, b.LogPretty), reason)
 	return reason

@@ -48,6 +48,16 @@ func TestBuildSaysWhyItRebuilds(t *testing.T) {
 	assert.Equal(t, lines["image worker"], report.Images["worker"].Reason)
 	assert.Empty(t, report.Images["app"].Reason, "not rebuilt")
 
+	// A dependency whose imported name changed: the image says why that one was
+	// rebuilt, as that one said it.
+	f.repo.CommitFiles(map[string]string{"base/Dockerfile": "FROM busybox\nRUN mkdir /srv /opt\n"})
+	log.Reset()
+	report, err = f.run(runOptions{builder: &enginetest.Fake{}, records: true, explain: true, log: &log})
+	require.NoError(t, err)
+	app := report.ImagesByPlatform["app"]["linux/arm64"].Reason
+	assert.Contains(t, app, "base image: "+f.addr+":")
+	assert.Contains(t, app, "; image base was rebuilt: base/Dockerfile:2: RUN mkdir /srv → RUN mkdir /srv /opt")
+
 	// Nothing to rebuild: the explainer costs no request.
 	f.reg.ResetRequests()
 	_, err = f.run(runOptions{builder: &enginetest.Fake{}, records: true})

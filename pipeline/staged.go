@@ -60,7 +60,7 @@ func (s *stagedRun) request(ctx context.Context) (BuildRequest, error) {
 		// that they are committed.
 		whole, err := s.calc.Stage(ctx, s.t.Image, s.t.Platform, s.imports)
 		if err == nil {
-			s.reason = s.b.explain(ctx, s.t, whole)
+			s.reason = s.b.explain(ctx, s.t, whole, s.imports.results)
 			s.req, err = s.b.request(ctx, s.calc, s.t, whole, s.imports)
 		}
 		s.req.ContextDir, s.reqErr = s.contextDir, err
