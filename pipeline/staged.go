@@ -253,34 +253,58 @@ func (s *stagedRun) stage(ctx context.Context, si *staged.Image, name, digest st
 	return st, nil
 }
 
-// Digest addresses an image for a platform as a build does: by its last stage —
-// its whole-Dockerfile stage or the imageSpec stage after it, or for a staged
-// image its last instruction's (werf gives staged images no imageSpec stage). A staged
-// image's stage digests take its base image's env from its FROM stage, and the
-// names of the stages it is built from, so those must be in storage; nothing is
-// built.
+// Digest addresses an image for a platform as a build does: by its last stage
+// (see StageDigests).
 func Digest(ctx context.Context, cfg *config.Config, calc *stages.Calculator, storage *registry.Storage, img *config.Image, platform string, imports stages.ImportSource) (string, error) {
+	list, err := StageDigests(ctx, cfg, calc, storage, img, platform, imports)
+	if err != nil {
+		return "", err
+	}
+	return list[len(list)-1].Digest, nil
+}
+
+// StageDigest is one stage of an image as a build addresses it: the werf image
+// it belongs to (a staged image's `<image>/stage/<name>`, else the image), its
+// name as werf's report names it, and its digest.
+type StageDigest struct {
+	Image  string `json:"image"`
+	Name   string `json:"name"`
+	Digest string `json:"digest"`
+}
+
+// StageDigests are an image's stages for a platform in build order, its last
+// stage last: the whole-Dockerfile stage and the imageSpec stage after it, or
+// for a staged image every FROM and instruction stage of every werf image it is
+// built from (werf gives staged images no imageSpec stage). A staged image's
+// stage digests take its base image's env from its FROM stage, and the names of
+// the stages it is built from, so those must be in storage; nothing is built.
+func StageDigests(ctx context.Context, cfg *config.Config, calc *stages.Calculator, storage *registry.Storage, img *config.Image, platform string, imports stages.ImportSource) ([]StageDigest, error) {
 	if !img.Staged {
 		stage, err := calc.Stage(ctx, img, platform, imports)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
+		list := []StageDigest{{Image: img.Name, Name: stageDockerfile, Digest: stage.Digest}}
 		if img.ImageSpec == nil {
-			return stage.Digest, nil
+			return list, nil
 		}
-		return imagespec.Digest(platform, stage.Digest, img.ImageSpec)
+		spec, err := imagespec.Digest(platform, stage.Digest, img.ImageSpec)
+		if err != nil {
+			return nil, err
+		}
+		return append(list, StageDigest{Image: img.Name, Name: stageImageSpec, Digest: spec}), nil
 	}
 	errorf := func(err error) error { return fmt.Errorf("image %q (%s): %w", img.LogName(), platform, err) }
 	if storage == nil {
-		return "", errorf(errors.New("a staged image's digests take its base image's env from its FROM stage as stored: give the repository it is built into"))
+		return nil, errorf(errors.New("a staged image's digests take its base image's env from its FROM stage as stored: give the repository it is built into"))
 	}
 	images, depArgs, err := mapStaged(ctx, cfg, img, platform, imports)
 	if err != nil {
-		return "", errorf(err)
+		return nil, errorf(err)
 	}
 	contextDir, cleanup, err := exportContext(calc, img)
 	if err != nil {
-		return "", errorf(err)
+		return nil, errorf(err)
 	}
 	defer cleanup()
 	last := map[string]string{}
@@ -295,34 +319,37 @@ func Digest(ctx context.Context, cfg *config.Config, calc *stages.Calculator, st
 		}
 		return desc, err
 	}
+	var list []StageDigest
 	for _, si := range images {
 		digest, _, err := si.FromDigest(in)
 		if err != nil {
-			return "", errorf(err)
+			return nil, errorf(err)
 		}
+		list = append(list, StageDigest{Image: si.Name, Name: "FROM", Digest: digest})
 		from, err := stored(si, "FROM", digest)
 		if err != nil {
-			return "", errorf(err)
+			return nil, errorf(err)
 		}
 		cfg, err := from.Config(ctx)
 		if err != nil {
-			return "", errorf(err)
+			return nil, errorf(err)
 		}
 		in := in
 		in.BaseEnv = cfg.Config.Env
-		for i := range si.Steps {
+		for i, step := range si.Steps {
 			if digest, err = si.StepDigest(i, digest, in); err != nil {
-				return "", errorf(err)
+				return nil, errorf(err)
 			}
+			list = append(list, StageDigest{Image: si.Name, Name: step.Name, Digest: digest})
 		}
 		if si.Target {
-			return digest, nil
+			return list, nil
 		}
 		desc, err := stored(si, "last stage", digest)
 		if err != nil {
-			return "", errorf(err)
+			return nil, errorf(err)
 		}
 		last[si.Name] = desc.Ref.Name()
 	}
-	return "", errorf(errors.New("the Dockerfile has no target stage")) // Map always ends with the target
+	return nil, errorf(errors.New("the Dockerfile has no target stage")) // Map always ends with the target
 }

@@ -156,3 +156,31 @@ func TestStagedDigest(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(report.Images["app"].DockerTag, digest+"-"), "%s is %s", report.Images["app"].DockerTag, digest)
 }
+
+// digest --stages lists a staged image's stages as the build made them.
+func TestStagedStageDigests(t *testing.T) {
+	r := gittest.New(t)
+	r.CommitFiles(stagedProject)
+	reg := registrytest.New(t)
+	repo := reg.Host + "/staged"
+	report, _ := runStaged(t, r.Dir, repo)
+
+	snap, err := source.Open(r.Dir)
+	require.NoError(t, err)
+	cfg, err := config.Load(snap, config.Options{})
+	require.NoError(t, err)
+	storage, err := registry.New("staged", repo)
+	require.NoError(t, err)
+	calc := stages.NewCalculator(cfg, snap)
+	list, err := pipeline.StageDigests(context.Background(), cfg, calc, storage, cfg.Image("app"), "linux/amd64",
+		pipeline.StorageImports{Config: cfg, Calculator: calc, Storage: storage})
+	require.NoError(t, err)
+
+	var want []pipeline.StageDigest
+	for _, img := range []string{"app/stage/build", "app"} {
+		for _, st := range report.Images[img].Stages {
+			want = append(want, pipeline.StageDigest{Image: img, Name: st.Name, Digest: strings.SplitN(st.DockerTag, "-", 2)[0]})
+		}
+	}
+	assert.Equal(t, want, list)
+}

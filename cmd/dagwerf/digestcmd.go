@@ -17,6 +17,9 @@ func newDigestCommand(env *environment) *cobra.Command {
 		Long: `Print the content-based stage digest of each image for each of its platforms,
 one line each: NAME PLATFORM DIGEST (~ is the nameless image). The digests are
 werf's: a repository werf fills holds these stages under <digest>-<timestamp>.
+With --stages, each line is followed by the image's stages in build order: its
+dockerfile and imageSpec stages, or a staged image's FROM and instruction stages
+of every werf image it is built from.
 
 An image whose Dockerfile ARG takes an import of another image (its name, tag, ID
 or digest) can be addressed only once that image's stage is stored: digest looks
@@ -34,13 +37,14 @@ COPY/ADD), cacheVersion or imageSpec.`,
 	addSelectionFlags(cmd.Flags(), env, &selection)
 	storage := addStorageFlags(cmd.Flags(), env, false)
 	asJSON := cmd.Flags().Bool("json", false, "print a JSON array of {image, platform, digest} (or error)")
+	stagesFlag := cmd.Flags().Bool("stages", false, "list each image's stages too, in build order: IMAGE STAGE DIGEST, the last stage last")
 	explain := cmd.Flags().Bool("explain", false, "say what changed since each image's nearest earlier build (or --against)")
 	against := cmd.Flags().String("against", "", "with --explain: the commit (hash, branch or tag) to compare with")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if *against != "" && !*explain {
 			return errAgainstNeedsExplain
 		}
-		d := runner.Digest{Project: *project, Plan: selection, Storage: *storage, Images: args, Explain: *explain, Against: *against}
+		d := runner.Digest{Project: *project, Plan: selection, Storage: *storage, Images: args, Stages: *stagesFlag, Explain: *explain, Against: *against}
 		lines, err := d.Run(cmd.Context())
 		if lines == nil {
 			return err

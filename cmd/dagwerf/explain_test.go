@@ -1,6 +1,7 @@
 package main
 
 import (
+	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -46,4 +47,19 @@ func TestDigestExplainAgainstACommit(t *testing.T) {
 	_, stderr, code = dagwerf(t, nil, "digest", "--dir", r.Dir, "--against", old)
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "--against names the commit --explain compares with")
+}
+
+func TestDigestStages(t *testing.T) {
+	r := gittest.New(t)
+	r.CommitFiles(map[string]string{
+		"werf.yaml":  "configVersion: 1\nproject: p\n---\nimage: app\ndockerfile: Dockerfile\nimageSpec: {config: {user: \"1000\"}}\n",
+		"Dockerfile": "FROM alpine:3.20\nRUN make\n",
+	})
+	stdout, stderr, code := dagwerf(t, nil, "digest", "--dir", r.Dir, "--stages")
+	assert.Equal(t, 0, code, stderr)
+	assert.Regexp(t, `^app linux/amd64 ([0-9a-f]{56})\n  app dockerfile [0-9a-f]{56}\n  app imageSpec ([0-9a-f]{56})\n$`, stdout)
+	m := regexp.MustCompile(`^app linux/amd64 ([0-9a-f]{56})\n.*\n  app imageSpec ([0-9a-f]{56})\n$`).FindStringSubmatch(stdout)
+	if assert.Len(t, m, 3) {
+		assert.Equal(t, m[1], m[2], "the image is its last stage")
+	}
 }

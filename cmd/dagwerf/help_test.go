@@ -78,7 +78,7 @@ func TestDigestHelpListsExactlyItsFlags(t *testing.T) {
 		"dir", "config", "config-templates-dir", "giterminism-config", "env", "dev", "loose-giterminism",
 		"platform", "final-images-only",
 		"repo", "cache-repo", "secondary-repo", "insecure-registry", "skip-tls-verify-registry", "docker-config", "synchronization",
-		"json", "explain", "against", "help",
+		"json", "stages", "explain", "against", "help",
 	}
 	slices.Sort(want)
 	assert.Equal(t, want, helpFlags(stdout))

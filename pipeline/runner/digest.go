@@ -25,6 +25,8 @@ type Digest struct {
 	// ancestor commit whose build of the image is recorded.
 	Explain bool
 	Against string
+	// Stages adds each image's stages in build order, its last stage last.
+	Stages bool
 
 	noStorage bool // no storage to read dependencies' stages from (the module without a repo)
 }
@@ -36,7 +38,8 @@ type DigestLine struct {
 	Digest   string `json:"digest,omitempty"`
 	Error    string `json:"error,omitempty"`
 
-	Explanation *pipeline.Explanation `json:"explanation,omitempty"`
+	Stages      []pipeline.StageDigest `json:"stages,omitempty"`
+	Explanation *pipeline.Explanation  `json:"explanation,omitempty"`
 }
 
 // Run computes the digests. An image whose digest needs a dependency's stage
@@ -82,7 +85,7 @@ func (d Digest) Run(ctx context.Context) ([]DigestLine, error) {
 			continue
 		}
 		line := DigestLine{Image: t.Image.LogName(), Platform: t.Platform}
-		digest, err := pipeline.Digest(ctx, cfg, calc, storage, t.Image, t.Platform, imports)
+		list, err := pipeline.StageDigests(ctx, cfg, calc, storage, t.Image, t.Platform, imports)
 		if err != nil && ctx.Err() != nil {
 			// Interrupted: the run stops, and no image is to blame.
 			return nil, fmt.Errorf("digests: %w", ctx.Err())
@@ -91,7 +94,10 @@ func (d Digest) Run(ctx context.Context) ([]DigestLine, error) {
 			line.Error = err.Error()
 			failed = append(failed, err.Error())
 		} else {
-			line.Digest = digest
+			line.Digest = list[len(list)-1].Digest
+			if d.Stages {
+				line.Stages = list
+			}
 			if explainer != nil {
 				line.Explanation = explain(ctx, explainer, calc, imports, t)
 			}
@@ -116,7 +122,8 @@ func explain(ctx context.Context, x *pipeline.Explainer, calc *stages.Calculator
 }
 
 // WriteDigests prints lines as `NAME PLATFORM DIGEST`, leaving out those without
-// a digest, each followed by its explanation when asked for; or as a JSON array.
+// a digest, each followed by its stages (`  IMAGE STAGE DIGEST`) and its
+// explanation when asked for; or as a JSON array.
 func WriteDigests(w io.Writer, lines []DigestLine, asJSON bool) error {
 	if asJSON {
 		enc := json.NewEncoder(w)
@@ -129,6 +136,11 @@ func WriteDigests(w io.Writer, lines []DigestLine, asJSON bool) error {
 		}
 		if _, err := fmt.Fprintf(w, "%s %s %s\n", l.Image, l.Platform, l.Digest); err != nil {
 			return err
+		}
+		for _, st := range l.Stages {
+			if _, err := fmt.Fprintf(w, "  %s %s %s\n", config.LogName(st.Image), st.Name, st.Digest); err != nil {
+				return err
+			}
 		}
 		if l.Explanation == nil {
 			continue
