@@ -306,27 +306,6 @@ func (b *Build) runDockerfileStage(ctx context.Context, calc *stages.Calculator,
 	if err != nil {
 		return nil, err
 	}
-	desc, err := b.lookup(ctx, stage.Digest)
-	if err != nil {
-		return nil, errorf(err)
-	}
-	if desc != nil {
-		r.addStage(stageDockerfile, desc, 0)
-		if desc.Origin == registry.OriginSecondary {
-			fmt.Fprintf(b.Log, "%s: copied from a secondary repo to %s\n", name, desc.Ref)
-		} else {
-			fmt.Fprintf(b.Log, "%s: up to date: %s\n", name, desc.Ref)
-		}
-		return stage, nil
-	}
-
-	r.reason = b.explain(ctx, t, stage, results)
-	start := time.Now()
-	fmt.Fprintf(b.Log, "%s: building stage %s\n", name, stage.Digest)
-	built, err := b.build(ctx, calc, t, stage, imports)
-	if err != nil {
-		return nil, errorf(err)
-	}
 	labels := registry.StageLabels{
 		Project:       b.Config.Meta.Project,
 		Version:       b.Version,
@@ -336,16 +315,22 @@ func (b *Build) runDockerfileStage(ctx context.Context, calc *stages.Calculator,
 	for _, dep := range b.dependencyTasks(t) {
 		labels.Dependencies = append(labels.Dependencies, results[dep].desc.ID)
 	}
-	desc, published, err := b.publish(ctx, stage.Digest, labels, built.Push)
+	st, err := b.runStep(ctx, stageStep{
+		where: name, name: stageDockerfile, digest: stage.Digest, labels: labels,
+		make: func(ctx context.Context) (registry.PushFunc, error) {
+			r.reason = b.explain(ctx, t, stage, results)
+			fmt.Fprintf(b.Log, "%s: building stage %s\n", name, stage.Digest)
+			built, err := b.build(ctx, calc, t, stage, imports)
+			if err != nil {
+				return nil, err
+			}
+			return built.Push, nil
+		},
+	})
 	if err != nil {
 		return nil, errorf(err)
 	}
-	r.addStage(stageDockerfile, desc, time.Since(start))
-	if published {
-		fmt.Fprintf(b.Log, "%s: published %s (%.2f seconds)\n", name, desc.Ref, r.buildTime.Seconds())
-	} else {
-		fmt.Fprintf(b.Log, "%s: another builder published %s first; using it\n", name, desc.Ref)
-	}
+	r.addStage(st.name, st.desc, st.buildTime)
 	return stage, nil
 }
 

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -16,23 +15,12 @@ import (
 // the previous stage's layers under a changed config, registry to registry. The
 // engine is not involved.
 func (b *Build) runImageSpecStage(ctx context.Context, t *Task, r *taskResult, prevDigest string) error {
-	name := t.LogName(b.Plan, b.LogPretty)
+	where := t.LogName(b.Plan, b.LogPretty) + " imageSpec"
 	spec := t.Image.ImageSpec
 	digest, err := imagespec.Digest(t.Platform, prevDigest, spec)
 	if err != nil {
 		return err
 	}
-	desc, err := b.lookup(ctx, digest)
-	if err != nil {
-		return err
-	}
-	if desc != nil {
-		r.addStage(stageImageSpec, desc, 0)
-		fmt.Fprintf(b.Log, "%s: up to date: %s (imageSpec)\n", name, desc.Ref)
-		return nil
-	}
-
-	start := time.Now()
 	prev := r.desc
 	labels := registry.StageLabels{
 		Project:       b.Config.Meta.Project,
@@ -50,18 +38,19 @@ func (b *Build) runImageSpecStage(ctx context.Context, t *Task, r *taskResult, p
 				Project: labels.Project, Version: labels.Version, ContentDigest: labels.ContentDigest,
 				ParentStageID: labels.ParentStage, BaseImageID: labels.BaseImageID,
 			},
-			Warn: func(w string) { fmt.Fprintf(b.Log, "%s: warning: %s\n", name, w) },
+			Warn: func(w string) { fmt.Fprintf(b.Log, "%s: warning: %s\n", where, w) },
 		})
 	}
-	desc, published, err := b.publish(ctx, digest, labels, b.Storage.ConfigPush(prev, change))
+	st, err := b.runStep(ctx, stageStep{
+		where: where, name: stageImageSpec, digest: digest, labels: labels,
+		make: func(context.Context) (registry.PushFunc, error) {
+			fmt.Fprintf(b.Log, "%s: making stage %s from %s\n", where, digest, prev.Ref)
+			return b.Storage.ConfigPush(prev, change), nil
+		},
+	})
 	if err != nil {
 		return fmt.Errorf("imageSpec stage: %w", err)
 	}
-	r.addStage(stageImageSpec, desc, time.Since(start))
-	if published {
-		fmt.Fprintf(b.Log, "%s: published %s (imageSpec, %.2f seconds)\n", name, desc.Ref, time.Since(start).Seconds())
-	} else {
-		fmt.Fprintf(b.Log, "%s: another builder published %s first; using it\n", name, desc.Ref)
-	}
+	r.addStage(st.name, st.desc, st.buildTime)
 	return nil
 }

@@ -214,43 +214,28 @@ func (s *stagedRun) image(ctx context.Context, si *staged.Image) (stagedImage, e
 // stage finds a stage by its digest or builds it from the Dockerfile that file
 // writes, and publishes it under the stage lock.
 func (s *stagedRun) stage(ctx context.Context, si *staged.Image, name, digest string, labels registry.StageLabels, file func() (string, error)) (stagedStage, error) {
-	st := stagedStage{name: name}
 	where := fmt.Sprintf("%s: %s %s", s.log, si.Name, name)
-	desc, err := s.b.lookup(ctx, digest)
-	if err != nil {
-		return st, err
-	}
-	if desc != nil {
-		st.desc = desc
-		return st, nil
-	}
-	dockerfile, err := file()
-	if err != nil {
-		return st, err
-	}
-	start := time.Now()
-	fmt.Fprintf(s.b.Log, "%s: building stage %s\n", where, digest)
-	req, err := s.request(ctx)
-	if err != nil {
-		return st, err
-	}
-	req.Dockerfile, req.Inline, req.Target = stepDockerfile, dockerfile, ""
-	built, err := s.b.engineBuild(ctx, req)
-	if err != nil {
-		return st, fmt.Errorf("%s %s: %w", si.Name, name, err)
-	}
 	labels.ContentDigest = stages.StageContentDigest(s.t.Platform, name, digest)
-	desc, published, err := s.b.publish(ctx, digest, labels, built.Push)
-	if err != nil {
-		return st, err
-	}
-	st.desc, st.buildTime = desc, time.Since(start)
-	if published {
-		fmt.Fprintf(s.b.Log, "%s: published %s (%.2f seconds)\n", where, desc.Ref, st.buildTime.Seconds())
-	} else {
-		fmt.Fprintf(s.b.Log, "%s: another builder published %s first; using it\n", where, desc.Ref)
-	}
-	return st, nil
+	return s.b.runStep(ctx, stageStep{
+		where: where, name: name, digest: digest, labels: labels, quiet: true,
+		make: func(ctx context.Context) (registry.PushFunc, error) {
+			dockerfile, err := file()
+			if err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(s.b.Log, "%s: building stage %s\n", where, digest)
+			req, err := s.request(ctx)
+			if err != nil {
+				return nil, err
+			}
+			req.Dockerfile, req.Inline, req.Target = stepDockerfile, dockerfile, ""
+			built, err := s.b.engineBuild(ctx, req)
+			if err != nil {
+				return nil, fmt.Errorf("%s %s: %w", si.Name, name, err)
+			}
+			return built.Push, nil
+		},
+	})
 }
 
 // Digest addresses an image for a platform as a build does: by its last stage
