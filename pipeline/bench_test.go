@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -57,7 +58,8 @@ func BenchmarkNoopBuild50(b *testing.B) {
 
 // BenchmarkNoopBuildNewCommit1000 is a build of a 1,000-image project whose
 // stages all exist, on a commit that changes none of them, writing werf's records
-// as a --repo build does: one meta record per image, nothing else written. It
+// and ready to explain rebuilds, as a --repo build does: one meta record per
+// image, nothing else written, nothing explained. It
 // reports the registry requests of one run, the manifests written and the
 // engine builds (the goal is none).
 func BenchmarkNoopBuildNewCommit1000(b *testing.B) {
@@ -77,7 +79,10 @@ func BenchmarkNoopBuildNewCommit1000(b *testing.B) {
 	repo := reg.Host + "/bench"
 
 	run := func(builder pipeline.Builder) {
-		buildProject(b, r.Dir, "bench", repo, &pipeline.Build{Builder: builder, Records: true})
+		explainer := &pipeline.Explainer{LoadAt: func(string) (*source.Snapshot, *config.Config, error) {
+			return nil, nil, errors.New("a no-op build explains nothing")
+		}}
+		buildProject(b, r.Dir, "bench", repo, &pipeline.Build{Builder: builder, Records: true, Explainer: explainer})
 	}
 	run(&enginetest.Fake{}) // the cold build
 
@@ -118,6 +123,9 @@ func buildProject(tb testing.TB, dir, project, repo string, build *pipeline.Buil
 		tb.Fatal(err)
 	}
 	build.Config, build.Snapshot, build.Plan, build.Storage = cfg, snap, plan, storage
+	if build.Explainer != nil {
+		build.Explainer.Snapshot, build.Explainer.Storage = snap, storage
+	}
 	report, err := build.Run(context.Background())
 	if err != nil {
 		tb.Fatal(err)
