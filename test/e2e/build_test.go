@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -82,6 +83,9 @@ func (w *world) run(repo string, log io.Writer, edit func(*pipeline.Build), opts
 	require.NoError(w.t, err)
 	storage, err := registry.New(cfg.Meta.Project, repo, opts...)
 	require.NoError(w.t, err)
+	// The build and the engine write to one log here (the command line gives
+	// them stdout and stderr): one lock for both.
+	log = &lockedLog{w: log}
 	eng := engine.New(engine.WithCredentials(storage.Credentials), engine.WithLog(log))
 	defer eng.Close()
 	build := &pipeline.Build{
@@ -315,4 +319,16 @@ func writeFiles(t testing.TB, dir string, files map[string]string) {
 		require.NoError(t, os.MkdirAll(filepath.Dir(full), 0o755))
 		require.NoError(t, os.WriteFile(full, []byte(content), 0o644))
 	}
+}
+
+// lockedLog is a writer two writers share.
+type lockedLog struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
