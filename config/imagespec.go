@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -85,7 +86,7 @@ func (d *docReader) checkRemovePatterns(c *mapping, key string, entries []string
 // A literal % is written %"%"%, an action printing the string "%".
 func (d *docReader) checkLabelTemplates(c *mapping, labels map[string]string) {
 	sub := c.values["labels"]
-	for _, k := range sortedKeys(labels) {
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		for _, text := range []string{k, labels[k]} {
 			if _, err := ExpandLabelTemplate(text, "", ""); err != nil {
 				d.fail(mapKeyNode(sub, k), c.keyPath("labels")+"."+k, "%q is not a valid label template (%%project%% and %%image%% are its variables; write a literal %% as %%\"%%\"%%): %s", text, err)
@@ -140,13 +141,4 @@ func mapKeyNode(n *yaml.Node, key string) *yaml.Node {
 		}
 	}
 	return n
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

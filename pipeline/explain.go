@@ -53,6 +53,10 @@ type Explainer struct {
 
 	mu  sync.Mutex
 	old map[string]*oldProject
+
+	ancestorsOnce sync.Once // the history is walked once for every image explained
+	ancestors     []string
+	ancestorsErr  error
 }
 
 // oldProject is the project at one earlier commit, loaded once.
@@ -128,7 +132,8 @@ func (x *Explainer) nearestRecorded(ctx context.Context, img *config.Image) (str
 	if len(recorded) == 0 {
 		return "", "first build of this image: no build of it is recorded in " + x.Storage.Repo()
 	}
-	ancestors, err := x.Snapshot.Ancestors(maxAncestors)
+	x.ancestorsOnce.Do(func() { x.ancestors, x.ancestorsErr = x.Snapshot.Ancestors(maxAncestors) })
+	ancestors, err := x.ancestors, x.ancestorsErr
 	if err != nil {
 		return "", fmt.Sprintf("cannot read the git history: %v", err)
 	}

@@ -29,16 +29,13 @@ func (b *Build) runImageSpecStage(ctx context.Context, t *Task, r *taskResult, p
 		ParentStage:   prev.ID.String(),
 		BaseImageID:   prev.ConfigID.String(),
 	}
-	change := func(cfg *v1.ConfigFile, _ map[string]string) (*v1.ConfigFile, error) {
+	change := func(cfg *v1.ConfigFile, labels map[string]string) (*v1.ConfigFile, error) {
 		return imagespec.Apply(cfg, spec, imagespec.Options{
 			Platform: t.Platform,
 			Project:  b.Config.Meta.Project,
 			Image:    t.Image.Name,
-			Labels: imagespec.ServiceLabels{
-				Project: labels.Project, Version: labels.Version, ContentDigest: labels.ContentDigest,
-				ParentStageID: labels.ParentStage, BaseImageID: labels.BaseImageID,
-			},
-			Warn: func(w string) { fmt.Fprintf(b.Log, "%s: warning: %s\n", where, w) },
+			Labels:   labels,
+			Warn:     func(w string) { fmt.Fprintf(b.Log, "%s: warning: %s\n", where, w) },
 		})
 	}
 	st, err := b.runStep(ctx, stageStep{

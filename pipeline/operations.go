@@ -127,8 +127,12 @@ func (b *Build) lookup(ctx context.Context, digest string) (*registry.StageDesc,
 func (b *Build) publish(ctx context.Context, digest string, labels registry.StageLabels, push registry.PushFunc) (*registry.StageDesc, bool, error) {
 	defer b.ops.observe(opPublish)()
 	desc, published, err := b.Storage.Publish(ctx, digest, labels, push)
-	if err == nil {
+	switch {
+	case err != nil:
+	case published:
 		b.ops.count(eventBuilt)
+	default: // another builder stored it first
+		b.ops.count(eventFound)
 	}
 	return desc, published, err
 }

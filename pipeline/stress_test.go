@@ -8,7 +8,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/dagwerf/dagwerf/config"
 	"github.com/dagwerf/dagwerf/pipeline"
+	"github.com/dagwerf/dagwerf/source"
 	"github.com/dagwerf/dagwerf/test/enginetest"
 	"github.com/dagwerf/dagwerf/test/gittest"
 	"github.com/dagwerf/dagwerf/test/registrytest"
@@ -37,8 +39,17 @@ func TestManyImagesAtOnce(t *testing.T) {
 
 	reg := registrytest.New(t)
 	repo := reg.Host + "/stress"
+	// As the command line builds into a --repo: records written, rebuilds explained.
 	build := func(t *testing.T, engine *enginetest.Fake) *pipeline.Report {
-		return buildProject(t, r.Dir, "stress", repo, &pipeline.Build{Builder: engine}, pipeline.WithParallelism(true, 0))
+		explainer := &pipeline.Explainer{LoadAt: func(commit string) (*source.Snapshot, *config.Config, error) {
+			snap, err := source.Open(r.Dir, source.AtCommit(commit))
+			if err != nil {
+				return nil, nil, err
+			}
+			cfg, err := config.Load(snap, config.Options{Pinned: true})
+			return snap, cfg, err
+		}}
+		return buildProject(t, r.Dir, "stress", repo, &pipeline.Build{Builder: engine, Records: true, Explainer: explainer}, pipeline.WithParallelism(true, 0))
 	}
 
 	cold := &enginetest.Fake{}
@@ -54,5 +65,19 @@ func TestManyImagesAtOnce(t *testing.T) {
 		for name, img := range report.Images {
 			assert.Equal(t, img.DockerTag, again.Images[name].DockerTag, name)
 		}
+	}
+
+	// Every image changed: all are rebuilt at once, each explained against the
+	// one earlier commit, loaded once for them all.
+	changed := map[string]string{}
+	for i := range images {
+		changed[fmt.Sprintf("ctx%02d/sub/a/file.txt", i)] = fmt.Sprintf("file of image %d, changed\n", i)
+	}
+	r.CommitFiles(changed)
+	rebuilt := &enginetest.Fake{}
+	again := build(t, rebuilt)
+	assert.Equal(t, images, rebuilt.Builds())
+	for name, img := range again.Images {
+		assert.Contains(t, img.Reason, "a/file.txt changed (COPY sub /x at ", name)
 	}
 }

@@ -15,46 +15,14 @@ import (
 	"github.com/dagwerf/dagwerf/config"
 )
 
-// werf's labels on a stage image.
-const (
-	LabelProject       = "werf"
-	LabelVersion       = "werf-version"
-	LabelContentDigest = "werf-stage-content-digest"
-	LabelParentStageID = "werf.io/parent-stage-id"
-	LabelBaseImageID   = "werf.io/base-image-id"
-	LabelCommit        = "werf-project-repo-commit"
-)
-
-// EssentialLabels survive removeLabels whatever it matches: werf's cleanup needs
-// them. They can still be overwritten by imageSpec's labels.
-var EssentialLabels = []string{LabelProject, LabelContentDigest, LabelParentStageID, LabelCommit}
+// The labels werf keeps on the imageSpec stage whatever removeLabels matches:
+// its cleanup needs them. They can still be overwritten by imageSpec's labels.
+var essentialLabels = []string{"werf", "werf-stage-content-digest", "werf.io/parent-stage-id", "werf-project-repo-commit"}
 
 // EssentialLabelsWarning is what to tell the user when removeLabels matched an
 // essential label and keepEssentialWerfLabels is not set (werf's global warning,
 // in other words).
 const EssentialLabelsWarning = `imageSpec: the "werf", "werf-stage-content-digest", "werf.io/parent-stage-id" and "werf-project-repo-commit" labels are kept although removeLabels matches them: werf's cleanup needs them. To drop every werf label, use werf export. Set keepEssentialWerfLabels to silence this warning.`
-
-// ServiceLabels are the labels werf puts on the imageSpec stage's image: they
-// override the previous stage's labels of the same name, and removeLabels may
-// then remove those that are not essential.
-type ServiceLabels struct {
-	Project       string // werf: the project name
-	Version       string // werf-version
-	ContentDigest string // werf-stage-content-digest: ContentDigest(platform, digest)
-	ParentStageID string // werf.io/parent-stage-id: the previous stage's tag, <digest>-<millis>
-	BaseImageID   string // werf.io/base-image-id: the previous stage's config digest, sha256:…
-}
-
-// Map is the labels as werf sets them: all five, even when empty.
-func (l ServiceLabels) Map() map[string]string {
-	return map[string]string{
-		LabelProject:       l.Project,
-		LabelVersion:       l.Version,
-		LabelContentDigest: l.ContentDigest,
-		LabelParentStageID: l.ParentStageID,
-		LabelBaseImageID:   l.BaseImageID,
-	}
-}
 
 // Options are what Apply needs besides the previous stage's config and the spec.
 type Options struct {
@@ -64,7 +32,11 @@ type Options struct {
 	Platform string
 	Project  string // for %project% in labels
 	Image    string // the werf image name for %image%; "" for the nameless image
-	Labels   ServiceLabels
+	// Labels are the stage's own labels (werf's service labels: werf,
+	// werf-version, werf-stage-content-digest, werf.io/parent-stage-id,
+	// werf.io/base-image-id): they override the previous stage's labels of the
+	// same name, and removeLabels may then remove those that are not essential.
+	Labels map[string]string
 	// Warn, if set, receives EssentialLabelsWarning when werf would print it.
 	Warn func(string)
 }
@@ -105,7 +77,7 @@ func Apply(cfg *v1.ConfigFile, spec *config.ImageSpec, opts Options) (*v1.Config
 		out.OS, out.Architecture, out.Variant = p.OS, p.Architecture, p.Variant
 	}
 
-	labels, err := applyLabels(cfg.Config.Labels, opts.Labels.Map(), c, opts.Project, opts.Image, opts.Warn)
+	labels, err := applyLabels(cfg.Config.Labels, opts.Labels, c, opts.Project, opts.Image, opts.Warn)
 	if err != nil {
 		return nil, fmt.Errorf("imageSpec: labels: %w", err)
 	}
@@ -194,7 +166,7 @@ func applyLabels(prev, service map[string]string, c *config.ImageSpecConfig, pro
 		if !remove.match(k) {
 			continue
 		}
-		if slices.Contains(EssentialLabels, k) {
+		if slices.Contains(essentialLabels, k) {
 			warn = warn || !c.KeepEssentialWerfLabels
 			continue
 		}

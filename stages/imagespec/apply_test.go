@@ -282,12 +282,13 @@ func prevConfig() *v1.ConfigFile {
 	}
 }
 
-var service = ServiceLabels{
-	Project:       "demo",
-	Version:       "dagwerf-test",
-	ContentDigest: "content",
-	ParentStageID: prevDigest + "-1700000000000",
-	BaseImageID:   "sha256:cfg",
+// service are the imageSpec stage's own labels, as the pipeline publishes it.
+var service = map[string]string{
+	"werf":                      "demo",
+	"werf-version":              "dagwerf-test",
+	"werf-stage-content-digest": "content",
+	"werf.io/parent-stage-id":   prevDigest + "-1700000000000",
+	"werf.io/base-image-id":     "sha256:cfg",
 }
 
 // Apply, key by key: each case changes the previous config (prevConfig) as
@@ -295,7 +296,7 @@ var service = ServiceLabels{
 func TestApply(t *testing.T) {
 	serviceLabels := func(extra map[string]string, drop ...string) map[string]string {
 		m := prevConfig().Config.Labels
-		maps.Copy(m, service.Map())
+		maps.Copy(m, service)
 		maps.Copy(m, extra)
 		for _, d := range drop {
 			delete(m, d)
@@ -326,7 +327,7 @@ func TestApply(t *testing.T) {
 			change: func(c *v1.ConfigFile) {
 				c.Config.Labels = map[string]string{
 					"werf": "demo", "werf-stage-content-digest": "content",
-					"werf.io/parent-stage-id": service.ParentStageID, "werf-project-repo-commit": "c0ffee",
+					"werf.io/parent-stage-id": service["werf.io/parent-stage-id"], "werf-project-repo-commit": "c0ffee",
 				}
 			},
 		},
@@ -518,7 +519,7 @@ func TestApplyEssentialLabelsWarning(t *testing.T) {
 			} else {
 				assert.Empty(t, warnings)
 			}
-			for _, l := range EssentialLabels {
+			for _, l := range essentialLabels {
 				assert.Contains(t, got.Config.Labels, l)
 			}
 		})
@@ -597,9 +598,7 @@ func TestApplyErrors(t *testing.T) {
 func TestApplyEmptyConfig(t *testing.T) {
 	got, err := Apply(&v1.ConfigFile{}, &config.ImageSpec{}, Options{})
 	require.NoError(t, err)
-	assert.Equal(t, map[string]string{
-		LabelProject: "", LabelVersion: "", LabelContentDigest: "", LabelParentStageID: "", LabelBaseImageID: "",
-	}, got.Config.Labels, "werf sets all five service labels")
+	assert.Equal(t, map[string]string{}, got.Config.Labels)
 	assert.Equal(t, []string{}, got.Config.Env)
 	assert.Equal(t, map[string]struct{}{}, got.Config.Volumes)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -28,15 +29,15 @@ func Args(spec *config.ImageSpec) []string {
 		strings.Join(c.Entrypoint, " "),
 	}
 	args = append(args, sortedPairs(c.Env)...)
-	args = append(args, sorted(c.Expose)...)
+	args = append(args, slices.Sorted(slices.Values(c.Expose))...)
 	args = append(args, healthcheckString(c.Healthcheck))
 	args = append(args, sortedPairs(c.Labels)...)
 	args = append(args, c.StopSignal, c.User)
-	args = append(args, sorted(c.Volumes)...)
+	args = append(args, slices.Sorted(slices.Values(c.Volumes))...)
 	args = append(args, c.WorkingDir)
-	args = append(args, sorted(c.RemoveLabels)...)
-	args = append(args, sorted(c.RemoveVolumes)...)
-	args = append(args, sorted(c.RemoveEnv)...)
+	args = append(args, slices.Sorted(slices.Values(c.RemoveLabels))...)
+	args = append(args, slices.Sorted(slices.Values(c.RemoveVolumes))...)
+	args = append(args, slices.Sorted(slices.Values(c.RemoveEnv))...)
 	return append(args,
 		fmt.Sprint(c.KeepEssentialWerfLabels),
 		fmt.Sprint(c.ClearCmd),
@@ -80,21 +81,10 @@ func healthcheckString(h *config.Healthcheck) string {
 	return fmt.Sprintf("&{%v %d %d %d %d}", h.Test, h.Interval, h.Timeout, h.StartPeriod, h.Retries)
 }
 
-func sorted(s []string) []string {
-	s = slices.Clone(s)
-	slices.Sort(s)
-	return s
-}
-
 // sortedPairs is werf's mapToSortedArgs: key, value, key, value… by key.
 func sortedPairs(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
 	out := make([]string, 0, 2*len(m))
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		out = append(out, k, m[k])
 	}
 	return out

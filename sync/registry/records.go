@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -223,9 +224,20 @@ func (s *Storage) recordTime() time.Time {
 }
 
 // RecordedStages are the stages the meta records of the repository link image to,
-// by commit: what werf and dagwerf builds of image came to at each commit. The
-// run's tag listing answers; nothing else is requested.
+// by commit: what werf and dagwerf builds of image came to at each commit, as
+// the run's tag listing has them (indexed once; records this run writes are for
+// its own commit, which nobody looks back to). Nothing else is requested.
 func (s *Storage) RecordedStages(ctx context.Context, image string) (map[string]string, error) {
+	s.metaIndexOnce.Do(func() { s.metaIndex, s.metaIndexErr = s.indexMetaRecords(ctx) })
+	if s.metaIndexErr != nil {
+		return nil, s.metaIndexErr
+	}
+	return maps.Clone(s.metaIndex[legacyHash(unslugImageName(managedImageID(image)))]), nil
+}
+
+// indexMetaRecords reads the meta records of the listing: by the image name's
+// hash, the stage ID of each commit.
+func (s *Storage) indexMetaRecords(ctx context.Context) (map[string]map[string]string, error) {
 	r, err := s.recordsRepo(ctx)
 	if err != nil {
 		return nil, err
@@ -234,17 +246,20 @@ func (s *Storage) RecordedStages(ctx context.Context, image string) (map[string]
 	if err != nil {
 		return nil, err
 	}
-	prefix := metaPrefix + legacyHash(unslugImageName(managedImageID(image))) + "_"
-	out := map[string]string{}
+	index := map[string]map[string]string{}
 	for _, t := range tags.tags() {
-		rest, ok := strings.CutPrefix(t, prefix)
+		rest, ok := strings.CutPrefix(t, metaPrefix)
 		if !ok {
 			continue
 		}
-		commit, stageID, ok := strings.Cut(rest, "_")
-		if ok && commit != "" && stageID != "" && !strings.Contains(stageID, "_") {
-			out[commit] = stageID
+		parts := strings.Split(rest, "_") // werf's cleanup reads exactly three parts
+		if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+			continue
 		}
+		if index[parts[0]] == nil {
+			index[parts[0]] = map[string]string{}
+		}
+		index[parts[0]][parts[1]] = parts[2]
 	}
-	return out, nil
+	return index, nil
 }

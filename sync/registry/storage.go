@@ -22,6 +22,10 @@ type Storage struct {
 	meta     *repo
 	metaErr  error
 
+	metaIndexOnce sync.Once                    // the meta records of the listing, read once
+	metaIndex     map[string]map[string]string // image name hash → commit → stage ID
+	metaIndexErr  error
+
 	recordMu     sync.Mutex
 	lastRecord   time.Time      // the creation time of the last record made
 	recordLayers map[*repo]bool // the repositories this run wrote the records' layer to
