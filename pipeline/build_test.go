@@ -99,14 +99,16 @@ type runOptions struct {
 	log        io.Writer
 }
 
-// loadAt loads the fixture's project at an earlier commit.
-func (f *fixture) loadAt(commit string) (*source.Snapshot, *config.Config, error) {
-	snap, err := source.Open(f.repo.Dir, source.AtCommit(commit))
-	if err != nil {
-		return nil, nil, err
+// loaderAt loads the project in dir at an earlier commit, as an Explainer does.
+func loaderAt(dir string) func(commit string) (*source.Snapshot, *config.Config, error) {
+	return func(commit string) (*source.Snapshot, *config.Config, error) {
+		snap, err := source.Open(dir, source.AtCommit(commit))
+		if err != nil {
+			return nil, nil, err
+		}
+		cfg, err := config.Load(snap, config.Options{Pinned: true, LookupEnv: func(string) (string, bool) { return "", false }})
+		return snap, cfg, err
 	}
-	cfg, err := config.Load(snap, config.Options{Pinned: true, LookupEnv: func(string) (string, bool) { return "", false }})
-	return snap, cfg, err
 }
 
 func (f *fixture) run(o runOptions) (*pipeline.Report, error) {
@@ -134,7 +136,7 @@ func (f *fixture) run(o runOptions) (*pipeline.Report, error) {
 		Log:       o.log,
 	}
 	if o.explain {
-		b.Explainer = &pipeline.Explainer{Snapshot: snap, Storage: storage, LoadAt: f.loadAt}
+		b.Explainer = &pipeline.Explainer{Snapshot: snap, Storage: storage, LoadAt: loaderAt(f.repo.Dir)}
 	}
 	return b.Run(context.Background())
 }

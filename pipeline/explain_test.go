@@ -105,18 +105,10 @@ func TestStagedBuildSaysWhyItRebuilds(t *testing.T) {
 		require.NoError(t, err)
 		storage, err := registry.New("staged", repo)
 		require.NoError(t, err)
-		loadAt := func(c string) (*source.Snapshot, *config.Config, error) {
-			old, err := source.Open(r.Dir, source.AtCommit(c))
-			if err != nil {
-				return nil, nil, err
-			}
-			cfg, err := config.Load(old, config.Options{Pinned: true})
-			return old, cfg, err
-		}
 		var log strings.Builder
 		report, err := (&pipeline.Build{
 			Config: cfg, Snapshot: snap, Plan: plan, Storage: storage, Builder: &enginetest.Fake{}, Log: &log, Records: true,
-			Explainer: &pipeline.Explainer{Snapshot: snap, Storage: storage, LoadAt: loadAt},
+			Explainer: &pipeline.Explainer{Snapshot: snap, Storage: storage, LoadAt: loaderAt(r.Dir)},
 		}).Run(context.Background())
 		require.NoError(t, err)
 		return report, log.String()

@@ -8,9 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/dagwerf/dagwerf/config"
 	"github.com/dagwerf/dagwerf/pipeline"
-	"github.com/dagwerf/dagwerf/source"
 	"github.com/dagwerf/dagwerf/test/enginetest"
 	"github.com/dagwerf/dagwerf/test/gittest"
 	"github.com/dagwerf/dagwerf/test/registrytest"
@@ -41,14 +39,7 @@ func TestManyImagesAtOnce(t *testing.T) {
 	repo := reg.Host + "/stress"
 	// As the command line builds into a --repo: records written, rebuilds explained.
 	build := func(t *testing.T, engine *enginetest.Fake) *pipeline.Report {
-		explainer := &pipeline.Explainer{LoadAt: func(commit string) (*source.Snapshot, *config.Config, error) {
-			snap, err := source.Open(r.Dir, source.AtCommit(commit))
-			if err != nil {
-				return nil, nil, err
-			}
-			cfg, err := config.Load(snap, config.Options{Pinned: true})
-			return snap, cfg, err
-		}}
+		explainer := &pipeline.Explainer{LoadAt: loaderAt(r.Dir)}
 		return buildProject(t, r.Dir, "stress", repo, &pipeline.Build{Builder: engine, Records: true, Explainer: explainer}, pipeline.WithParallelism(true, 0))
 	}
 
