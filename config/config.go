@@ -12,7 +12,7 @@ type Config struct {
 	File     string // the config file, relative to the project directory
 	Rendered []byte // the text after template rendering
 	Meta     Meta
-	Images   []*Image // Dockerfile images, in document order
+	Images   []*Image // Dockerfile and Stapel images, in document order
 
 	templated   bool // the file has template actions: lines are those of Rendered
 	files       *files
@@ -69,6 +69,10 @@ type Image struct {
 	CacheVersion    string     // the image's own, else build.cacheVersion
 	ImageSpec       *ImageSpec // with build.imageSpec merged in for final images
 
+	// Stapel is set for a Stapel image; Dockerfile keys above are then unset
+	// (Secrets, Dependencies, Platform, CacheVersion, ImageSpec, Final apply to both).
+	Stapel *Stapel
+
 	Doc *Document // the document that declares it
 }
 
@@ -95,12 +99,17 @@ type Secret struct {
 type Dependency struct {
 	Image   string
 	Imports []Import
+	// Stapel only: the dependencies stage that takes it, "install" or "setup"
+	// (exactly one is set).
+	Before string
+	After  string
 }
 
 // Import is one value of a dependency, passed as a build arg.
 type Import struct {
 	Type           ImportType
-	TargetBuildArg string
+	TargetBuildArg string // Dockerfile images
+	TargetEnv      string // Stapel images: the environment variable of the stage
 }
 
 // ImportType is what an import passes.

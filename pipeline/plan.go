@@ -153,8 +153,8 @@ func withDependencies(cfg *config.Config, selected []*config.Image) []*config.Im
 		}
 		need[name] = true
 		if img := cfg.Image(name); img != nil {
-			for _, d := range img.Dependencies {
-				visit(d.Image)
+			for _, d := range img.DependsOn() {
+				visit(d)
 			}
 		}
 	}
@@ -174,11 +174,11 @@ func withDependencies(cfg *config.Config, selected []*config.Image) []*config.Im
 // the image that depends on it: the import values are per platform.
 func checkDependencyPlatforms(images []*config.Image, platformsOf map[string][]string) error {
 	for _, img := range images {
-		for i, dep := range img.Dependencies {
+		for _, dep := range img.DependsOn() {
 			for _, p := range platformsOf[img.Name] {
-				if !slices.Contains(platformsOf[dep.Image], p) {
-					return fmt.Errorf("image %q targets %s, but its dependency %q (dependencies[%d]) is built for %s only: add %s to the platforms of %q",
-						img.LogName(), p, config.LogName(dep.Image), i, strings.Join(platformsOf[dep.Image], ", "), p, config.LogName(dep.Image))
+				if !slices.Contains(platformsOf[dep], p) {
+					return fmt.Errorf("image %q targets %s, but image %q it depends on is built for %s only: add %s to the platforms of %q",
+						img.LogName(), p, config.LogName(dep), strings.Join(platformsOf[dep], ", "), p, config.LogName(dep))
 				}
 			}
 		}
@@ -201,8 +201,8 @@ func independentSets(images []*config.Image) [][]*config.Image {
 			return l
 		}
 		l := 0
-		for _, d := range img.Dependencies {
-			if dep := byName[d.Image]; dep != nil {
+		for _, d := range img.DependsOn() {
+			if dep := byName[d]; dep != nil {
 				l = max(l, depth(dep)+1)
 			}
 		}
