@@ -98,7 +98,7 @@ platform: [linux/amd64, linux/arm64]
 dependencies: [{image: base}]
 `)
 	_, err := pipeline.NewPlan(cfg, pipeline.WithDefaultPlatform("linux/amd64"))
-	assert.EqualError(t, err, `image "app" targets linux/arm64, but its dependency "base" (dependencies[0]) is built for linux/amd64 only: add linux/arm64 to the platforms of "base"`)
+	assert.EqualError(t, err, `image "app" targets linux/arm64, but image "base" it depends on is built for linux/amd64 only: add linux/arm64 to the platforms of "base"`)
 
 	// --platform makes every image agree.
 	plan, err := pipeline.NewPlan(cfg, pipeline.WithPlatforms("linux/arm64"))
