@@ -24,12 +24,30 @@ type stageStep struct {
 	make func(ctx context.Context) (registry.PushFunc, error)
 	// quiet says nothing of a stage found: its image says it once for all.
 	quiet bool
+	// parent is the chain's previous stage, nil for the first: werf takes no
+	// stage created before its parent.
+	parent *registry.StageDesc
+	// suitable, when set, chooses among the stored stages of the digest
+	// (werf's SelectSuitableStageDesc); else the oldest is taken.
+	suitable func(ctx context.Context, d *registry.StageDesc) (bool, error)
+}
+
+// selection is how the step chooses among stored stages of its digest.
+func (s stageStep) selection() []registry.LookupOption {
+	var opts []registry.LookupOption
+	if s.parent != nil {
+		opts = append(opts, registry.CreatedNotBefore(s.parent.ID.CreatedAt))
+	}
+	if s.suitable != nil {
+		opts = append(opts, registry.Suitable(s.suitable))
+	}
+	return opts
 }
 
 // runStep finds or makes one stage.
 func (b *Build) runStep(ctx context.Context, s stageStep) (stagedStage, error) {
 	st := stagedStage{name: s.name}
-	desc, err := b.lookup(ctx, s.digest)
+	desc, err := b.lookup(ctx, s.digest, s.selection()...)
 	if err != nil {
 		return st, err
 	}
@@ -49,7 +67,7 @@ func (b *Build) runStep(ctx context.Context, s stageStep) (stagedStage, error) {
 	if err != nil {
 		return st, err
 	}
-	desc, published, err := b.publish(ctx, s.digest, s.labels, push)
+	desc, published, err := b.publish(ctx, s.digest, s.labels, push, s.selection()...)
 	if err != nil {
 		return st, err
 	}

@@ -39,7 +39,7 @@ func (b *Build) runImageSpecStage(ctx context.Context, t *Task, r *taskResult, p
 		})
 	}
 	st, err := b.runStep(ctx, stageStep{
-		where: where, name: stageImageSpec, digest: digest, labels: labels,
+		where: where, name: stageImageSpec, digest: digest, labels: labels, parent: prev,
 		make: func(context.Context) (registry.PushFunc, error) {
 			fmt.Fprintf(b.Log, "%s: making stage %s from %s\n", where, digest, prev.Ref)
 			return b.Storage.ConfigPush(prev, change), nil

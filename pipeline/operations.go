@@ -110,9 +110,9 @@ func wallTime(ivs []interval) time.Duration {
 }
 
 // lookup asks the storage for a stage, timed and counted.
-func (b *Build) lookup(ctx context.Context, digest string) (*registry.StageDesc, error) {
+func (b *Build) lookup(ctx context.Context, digest string, opts ...registry.LookupOption) (*registry.StageDesc, error) {
 	defer b.ops.observe(opLookup)()
-	desc, err := b.Storage.Lookup(ctx, digest)
+	desc, err := b.Storage.Lookup(ctx, digest, opts...)
 	switch {
 	case desc == nil:
 	case desc.Origin == registry.OriginSecondary:
@@ -124,9 +124,9 @@ func (b *Build) lookup(ctx context.Context, digest string) (*registry.StageDesc,
 }
 
 // publish stores a stage, timed and counted.
-func (b *Build) publish(ctx context.Context, digest string, labels registry.StageLabels, push registry.PushFunc) (*registry.StageDesc, bool, error) {
+func (b *Build) publish(ctx context.Context, digest string, labels registry.StageLabels, push registry.PushFunc, opts ...registry.LookupOption) (*registry.StageDesc, bool, error) {
 	defer b.ops.observe(opPublish)()
-	desc, published, err := b.Storage.Publish(ctx, digest, labels, push)
+	desc, published, err := b.Storage.Publish(ctx, digest, labels, push, opts...)
 	switch {
 	case err != nil:
 	case published:

@@ -157,7 +157,7 @@ func (s *stagedRun) image(ctx context.Context, si *staged.Image) (stagedImage, e
 		base := s.last[si.BaseImage]
 		baseRef, labels.ParentStage = base.Ref.Name(), base.ID.String()
 	}
-	from, err := s.stage(ctx, si, "FROM", digest, labels, func() (string, error) { return stepfile.From(baseRef).Dockerfile, nil })
+	from, err := s.stage(ctx, si, "FROM", digest, labels, nil, func() (string, error) { return stepfile.From(baseRef).Dockerfile, nil })
 	if err != nil {
 		return out, err
 	}
@@ -185,7 +185,7 @@ func (s *stagedRun) image(ctx context.Context, si *staged.Image) (stagedImage, e
 		}
 		labels := s.labels
 		labels.ParentStage, labels.BaseImageID = prev.ID.String(), prev.ConfigID.String()
-		done, err := s.stage(ctx, si, step.Name, digest, labels, func() (string, error) {
+		done, err := s.stage(ctx, si, step.Name, digest, labels, prev, func() (string, error) {
 			req, err := s.request(ctx)
 			if err != nil {
 				return "", err
@@ -212,12 +212,13 @@ func (s *stagedRun) image(ctx context.Context, si *staged.Image) (stagedImage, e
 }
 
 // stage finds a stage by its digest or builds it from the Dockerfile that file
-// writes, and publishes it under the stage lock.
-func (s *stagedRun) stage(ctx context.Context, si *staged.Image, name, digest string, labels registry.StageLabels, file func() (string, error)) (stagedStage, error) {
+// writes, and publishes it under the stage lock. parent is the stage before it
+// in the image, nil for FROM.
+func (s *stagedRun) stage(ctx context.Context, si *staged.Image, name, digest string, labels registry.StageLabels, parent *registry.StageDesc, file func() (string, error)) (stagedStage, error) {
 	where := fmt.Sprintf("%s: %s %s", s.log, si.Name, name)
 	labels.ContentDigest = stages.StageContentDigest(s.t.Platform, name, digest)
 	return s.b.runStep(ctx, stageStep{
-		where: where, name: name, digest: digest, labels: labels, quiet: true,
+		where: where, name: name, digest: digest, labels: labels, quiet: true, parent: parent,
 		make: func(ctx context.Context) (registry.PushFunc, error) {
 			dockerfile, err := file()
 			if err != nil {

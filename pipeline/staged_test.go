@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -183,4 +185,31 @@ func TestStagedStageDigests(t *testing.T) {
 		}
 	}
 	assert.Equal(t, want, list)
+}
+
+// werf takes no stage created before the stage it follows: such a stage can only
+// be there when its parent was rebuilt (after a cleanup), and its content came
+// from the old parent.
+func TestStagedStageOlderThanItsParentIsNotTaken(t *testing.T) {
+	r := gittest.New(t)
+	r.CommitFiles(stagedProject)
+	reg := registrytest.New(t)
+	repo := reg.Host + "/staged"
+	report, _ := runStaged(t, r.Dir, repo)
+	app := report.Images["app"]
+	last := app.Stages[len(app.Stages)-1]
+	digest, _, _ := strings.Cut(last.DockerTag, "-")
+
+	// The same digest, stored at the first millisecond: older than every parent.
+	src, err := name.NewTag(repo + ":" + last.DockerTag)
+	require.NoError(t, err)
+	dst, err := name.NewTag(repo + ":" + digest + "-1")
+	require.NoError(t, err)
+	img, err := remote.Image(src)
+	require.NoError(t, err)
+	require.NoError(t, remote.Write(dst, img))
+
+	again, builder := runStaged(t, r.Dir, repo)
+	assert.Zero(t, builder.Builds())
+	assert.Equal(t, last.DockerTag, again.Images["app"].DockerTag, "the older stage of the same digest is passed over")
 }

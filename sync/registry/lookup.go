@@ -13,13 +13,16 @@ import (
 // failing that the oldest usable one in a --secondary-repo, copied into --repo.
 // It returns nil and no error when no repository has the stage.
 //
+// Options narrow the choice as werf's stage selection does.
+//
 // --repo is listed once per run; a digest it does not have costs no request.
-func (s *Storage) Lookup(ctx context.Context, digest string) (*StageDesc, error) {
+func (s *Storage) Lookup(ctx context.Context, digest string, opts ...LookupOption) (*StageDesc, error) {
+	sel := newSelection(opts)
 	tags, err := s.primary.tags.get(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if d, err := s.describeOldest(ctx, tags.stageIDs(digest)); d != nil || err != nil {
+	if d, err := s.describeOldest(ctx, tags.stageIDs(digest), sel); d != nil || err != nil {
 		return d, err
 	}
 	for _, sec := range s.secondaries {
@@ -27,8 +30,8 @@ func (s *Storage) Lookup(ctx context.Context, digest string) (*StageDesc, error)
 		if err != nil {
 			return nil, err
 		}
-		for _, id := range secTags.stageIDs(digest) {
-			d, err := s.copyFromSecondary(ctx, sec, digest, id)
+		for _, id := range sel.candidates(secTags.stageIDs(digest)) {
+			d, err := s.copyFromSecondary(ctx, sec, digest, id, sel)
 			if errors.Is(err, errUnusable) {
 				s.warnf("ignoring stage %s: %v", sec.tag(id.String()), err)
 				continue
@@ -39,16 +42,26 @@ func (s *Storage) Lookup(ctx context.Context, digest string) (*StageDesc, error)
 	return nil, nil
 }
 
-// describeOldest describes the first of the stage IDs that can be read; a tag whose
-// manifest is gone or is not an image is passed over with a warning.
-func (s *Storage) describeOldest(ctx context.Context, ids []stages.StageID) (*StageDesc, error) {
-	for _, id := range ids {
+// describeOldest describes the first of the stage IDs that can be read and that
+// the selection takes; a tag whose manifest is gone or is not an image is passed
+// over with a warning.
+func (s *Storage) describeOldest(ctx context.Context, ids []stages.StageID, sel selection) (*StageDesc, error) {
+	for _, id := range sel.candidates(ids) {
 		d, err := s.describe(ctx, id)
 		if errors.Is(err, errUnusable) {
 			s.warnf("ignoring stage %s: %v", s.primary.tag(id.String()), err)
 			continue
 		}
-		return d, err
+		if err != nil {
+			return nil, err
+		}
+		if ok, err := sel.accepts(ctx, d); !ok || err != nil {
+			if err != nil {
+				return nil, fmt.Errorf("select stage %s: %w", s.primary.tag(id.String()), err)
+			}
+			continue
+		}
+		return d, nil
 	}
 	return nil, nil
 }
@@ -123,7 +136,7 @@ func (s *Storage) cacheFailed(ctx context.Context, c *repo, err error) {
 // tag, under the stage lock, unless --repo got the digest meanwhile. The
 // manifest is read once, before the lock; a tag whose manifest is gone or is not
 // an image is errUnusable.
-func (s *Storage) copyFromSecondary(ctx context.Context, sec *repo, digest string, id stages.StageID) (*StageDesc, error) {
+func (s *Storage) copyFromSecondary(ctx context.Context, sec *repo, digest string, id stages.StageID, sel selection) (*StageDesc, error) {
 	tag := id.String()
 	d, err := sec.get(ctx, tag)
 	switch {
@@ -138,6 +151,12 @@ func (s *Storage) copyFromSecondary(ctx context.Context, sec *repo, digest strin
 	if err != nil {
 		return nil, err
 	}
+	switch ok, err := sel.accepts(ctx, desc); {
+	case err != nil:
+		return nil, fmt.Errorf("select stage %s: %w", sec.tag(tag), err)
+	case !ok:
+		return nil, fmt.Errorf("%w: not suitable", errUnusable)
+	}
 
 	held, release, err := s.o.locker.LockStage(ctx, s.project, digest)
 	if err != nil {
@@ -148,7 +167,7 @@ func (s *Storage) copyFromSecondary(ctx context.Context, sec *repo, digest strin
 	if err != nil {
 		return nil, leaseError(held, err)
 	}
-	if d, err := s.describeOldest(held, tags.stageIDs(digest)); d != nil || err != nil {
+	if d, err := s.describeOldest(held, tags.stageIDs(digest), sel); d != nil || err != nil {
 		return d, leaseError(held, err)
 	}
 	if err := s.primary.copyFrom(held, tag, desc); err != nil {

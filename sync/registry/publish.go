@@ -18,8 +18,8 @@ type PushFunc func(ctx context.Context, ref name.Tag, labels map[string]string) 
 // first: under the stage lock it lists --repo afresh and takes the oldest stage
 // there if there is one; else it tags the stage `<digest>-<millis>`, pushes it and
 // reads it back. Then it fills the cache repos. published reports whether this
-// call pushed the stage.
-func (s *Storage) Publish(ctx context.Context, digest string, labels StageLabels, push PushFunc) (desc *StageDesc, published bool, err error) {
+// call pushed the stage. Options choose among stored stages as for Lookup.
+func (s *Storage) Publish(ctx context.Context, digest string, labels StageLabels, push PushFunc, opts ...LookupOption) (desc *StageDesc, published bool, err error) {
 	held, release, err := s.o.locker.LockStage(ctx, s.project, digest)
 	if err != nil {
 		return nil, false, fmt.Errorf("lock stage %s: %w", digest, err)
@@ -30,7 +30,7 @@ func (s *Storage) Publish(ctx context.Context, digest string, labels StageLabels
 	if err != nil {
 		return nil, false, leaseError(held, err)
 	}
-	if d, err := s.describeOldest(held, tags.stageIDs(digest)); d != nil || err != nil {
+	if d, err := s.describeOldest(held, tags.stageIDs(digest), newSelection(opts)); d != nil || err != nil {
 		return d, false, leaseError(held, err)
 	}
 
