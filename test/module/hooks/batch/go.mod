@@ -1,0 +1,3 @@
+module example.com/hooks/batch
+
+go 1.22
