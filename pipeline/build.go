@@ -250,12 +250,13 @@ func (b *Build) criticalPath(results map[*Task]*taskResult) string {
 	return strings.Join(chain, " → ")
 }
 
-// dependencyTasks are the tasks of the images t depends on, for t's platform.
+// dependencyTasks are the tasks of the images t depends on, for t's platform:
+// its dependencies, and a Stapel image's fromImage and import sources.
 func (b *Build) dependencyTasks(t *Task) []*Task {
 	var deps []*Task
-	for _, d := range t.Image.Dependencies {
+	for _, d := range t.Image.DependsOn() {
 		for _, other := range b.Plan.Tasks() {
-			if other.Image.Name == d.Image && other.Platform == t.Platform {
+			if other.Image.Name == d && other.Platform == t.Platform {
 				deps = append(deps, other)
 			}
 		}
