@@ -98,6 +98,11 @@ func (d *StageDesc) image(ctx context.Context) (v1.Image, error) {
 	})
 }
 
+// Image is the stage's image as the registry stores it, for reading its files
+// (the checksum of a Stapel import): layers are read with ctx when asked for,
+// from the repository the stage was found in.
+func (d *StageDesc) Image(ctx context.Context) (v1.Image, error) { return d.image(ctx) }
+
 // Origin is how a run came to have a stage.
 type Origin string
 
