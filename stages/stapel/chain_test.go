@@ -286,7 +286,7 @@ func TestBuildingLabels(t *testing.T) {
 		"werf-mount-type-custom-dir---other":   "/o",
 	}
 	withCommit := maps.Clone(mounts)
-	withCommit["werf-git-p-commit"], withCommit["werf-git-p-virtual-merge"] = "c1", "false"
+	withCommit["werf-git-p-commit"], withCommit["werf-git-p-virtual-merge"], withCommit["werf-git-p-type"] = "c1", "false", "directory"
 	assert.Equal(t, []map[string]string{mounts, withCommit, mounts, mounts}, got, "from, gitArchive, install, setup")
 }
 

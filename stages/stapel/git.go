@@ -52,8 +52,21 @@ func (gitArchiveStep) dependencies(_ context.Context, c *Chain, _ *resolved, _ *
 	return stages.Sha256(values(parts)...), parts, nil
 }
 
+// labels: a git stage's, and what each mapping's `to` is, a directory or a
+// file, which the patch stages after it read back.
 func (gitArchiveStep) labels(ctx context.Context, c *Chain, prev *resolved, _ *Stage) (map[string]string, error) {
-	return c.gitStageLabels(ctx, prev)
+	out, err := c.gitStageLabels(ctx, prev)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range c.git {
+		typ, err := m.git.ArchiveType()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", m.name(), err)
+		}
+		out[m.git.TypeLabel()] = typ
+	}
+	return out, nil
 }
 
 // gitCacheStep applies a large patch early so that gitLatestPatch stays small.

@@ -3,6 +3,7 @@ package stapel
 import (
 	"context"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -15,11 +16,10 @@ import (
 	"github.com/dagwerf/dagwerf/test/gittest"
 )
 
-// The first build of testdata/werf/p2-werf.yaml over a real repository with
-// the same files, through gitmap: from, gitArchive, install and setup depend
-// on the files (blob and tree hashes), not on the commit, so werf's digests
-// hold here too. It skips until gitmap is implemented (it is being written
-// beside this package); after the merge it must pass.
+// The first build of testdata/werf/p2-werf.yaml over a real repository made
+// to be werf's, commit for commit (the same files, author and dates give
+// werf's commit 54bfe4bb), through gitmap: every digest is werf's. install and
+// setup take the commit through gitArchive's next-stage dependencies.
 func TestRealGitFirstBuildMatchesWerf(t *testing.T) {
 	repo := gittest.New(t)
 	for path, body := range map[string]string{"src/a.txt": "a\n", "src/c.log": "c\n", "src/conf/x": "x\n"} {
@@ -30,7 +30,13 @@ func TestRealGitFirstBuildMatchesWerf(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(repo.Path("werf.yaml"), werfYAML, 0o644))
 	repo.Git("add", "-A")
-	repo.Git("commit", "-qm", "c1")
+	commit := exec.Command("git", "commit", "-qm", "c1")
+	commit.Dir = repo.Dir
+	commit.Env = append(gittest.Env(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=a@b", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=a@b",
+		"GIT_AUTHOR_DATE=1796521139 +0000", "GIT_COMMITTER_DATE=1796521139 +0000")
+	out, err := commit.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Equal(t, "54bfe4bbac3c815ce801495b566c8fef3810bab1", repo.Git("rev-parse", "HEAD"), "werf's commit c1")
 
 	snap, err := source.Open(repo.Dir)
 	require.NoError(t, err)
@@ -44,9 +50,6 @@ func TestRealGitFirstBuildMatchesWerf(t *testing.T) {
 	})
 	ctx := context.Background()
 	ms, err := gitmap.Open(ctx, img.Stapel.Git, gitmap.Options{Project: snap, CacheDir: t.TempDir()})
-	if err != nil && strings.Contains(err.Error(), "not implemented") {
-		t.Skip("gitmap is not implemented yet: ", err)
-	}
 	require.NoError(t, err)
 	c, err := NewChain(img, Options{Platform: "linux/amd64", Git: ms})
 	require.NoError(t, err)
@@ -58,8 +61,17 @@ func TestRealGitFirstBuildMatchesWerf(t *testing.T) {
 		"5c7c116b9f8e4a4db073df2f07b7695f9ee92d7f8322699c958b824e",
 		"779e26d1c4c39379a2e5a973271f797397450c2739318e3347803abf",
 		"4623ffd8b11c82d6376b5050853db3512b791f6fc9517037da051c24",
+		"30267735f8e2c18d4be2b1927433514338d5937e29505b9d4fb593c8",
 	} {
 		assert.Equal(t, want, stages[i].Digest, stages[i].Name)
+	}
+	for i, want := range map[int]string{
+		1: "1be7c51477c2d8c185de28bdeb6fc6108ba526ef209848cfdb6da2fb", // gitArchive
+		2: "b692287476abb9c279204d9ed20a250e330fa5adddb846c2b0486d21", // install
+		3: "3adbc98005a14375b6021dc636b6451a32b2ebba0ef9c57da90c39b8", // setup
+		4: "76d31a95f1865a4dff4f13f6ed54dcf95e8fd63782a3b27cc81ea4c8", // dockerInstructions
+	} {
+		assert.Equal(t, want, stages[i].ContentDigest, "content digest of %s", stages[i].Name)
 	}
 	head := repo.Git("rev-parse", "HEAD")
 	assert.Equal(t, sha256Of(head), arg(t, stages[4], argPrevNext), "setup hands on the current commit")

@@ -16,6 +16,8 @@ type gitOps interface {
 	IsEmpty(ctx context.Context) (bool, error)
 	StageDependenciesChecksum(ctx context.Context, stage string) (string, error)
 	Labels(info gitmap.CommitInfo) map[string]string
+	ArchiveType() (string, error)
+	TypeLabel() string
 	Recorded(labels map[string]string) (gitmap.CommitInfo, error)
 	BaseCommit(ctx context.Context, prevLabels map[string]string) (string, error)
 	HasCommit(ctx context.Context, commit string) (bool, error)

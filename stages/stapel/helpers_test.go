@@ -78,6 +78,8 @@ func (g *fakeGit) StageDependenciesChecksum(_ context.Context, stage string) (st
 func (g *fakeGit) Labels(info gitmap.CommitInfo) map[string]string {
 	return map[string]string{g.label(): info.Commit, "werf-git-" + g.params + "-virtual-merge": "false"}
 }
+func (g *fakeGit) ArchiveType() (string, error) { return gitmap.ArchiveDirectory, nil }
+func (g *fakeGit) TypeLabel() string            { return "werf-git-" + g.params + "-type" }
 func (g *fakeGit) Recorded(labels map[string]string) (gitmap.CommitInfo, error) {
 	c, ok := labels[g.label()]
 	if !ok {
