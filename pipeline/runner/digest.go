@@ -61,10 +61,12 @@ func (d Digest) Run(ctx context.Context) ([]DigestLine, error) {
 	calc := stages.NewCalculator(cfg, snap)
 	var imports stages.ImportSource
 	var storage *registry.Storage
-	// Only images with dependencies and staged images read the storage, so the
-	// others need neither a registry nor the local store.
+	// Only images with dependencies, staged and Stapel images read the storage,
+	// so the others need neither a registry nor the local store.
 	// An explanation without --against finds the earlier build in the records.
-	needsStorage := d.Explain && d.Against == "" || slices.ContainsFunc(selected, func(img *config.Image) bool { return len(img.Dependencies) > 0 || img.Staged })
+	needsStorage := d.Explain && d.Against == "" || slices.ContainsFunc(selected, func(img *config.Image) bool {
+		return len(img.Dependencies) > 0 || img.Staged || img.IsStapel()
+	})
 	if !d.noStorage && needsStorage {
 		st, err := d.Storage.Open(cfg, io.Discard)
 		if err != nil {
@@ -74,6 +76,7 @@ func (d Digest) Run(ctx context.Context) ([]DigestLine, error) {
 		storage = st.Storage
 		imports = pipeline.StorageImports{Config: cfg, Calculator: calc, Storage: storage}
 	}
+	stapel := &pipeline.Stapel{Config: cfg, Snapshot: snap, Storage: storage, GitCacheDir: d.Storage.GitCacheDir(), Calculator: calc, Imports: imports}
 	var explainer *pipeline.Explainer
 	if d.Explain {
 		explainer = &pipeline.Explainer{Snapshot: snap, Storage: storage, LoadAt: d.Project.LoadAt, Against: d.Against}
@@ -85,7 +88,12 @@ func (d Digest) Run(ctx context.Context) ([]DigestLine, error) {
 			continue
 		}
 		line := DigestLine{Image: t.Image.LogName(), Platform: t.Platform}
-		list, err := pipeline.StageDigests(ctx, cfg, calc, storage, t.Image, t.Platform, imports)
+		var list []pipeline.StageDigest
+		if t.Image.IsStapel() {
+			list, err = stapel.StageDigests(ctx, t.Image, t.Platform)
+		} else {
+			list, err = pipeline.StageDigests(ctx, cfg, calc, storage, t.Image, t.Platform, imports)
+		}
 		if err != nil && ctx.Err() != nil {
 			// Interrupted: the run stops, and no image is to blame.
 			return nil, fmt.Errorf("digests: %w", ctx.Err())

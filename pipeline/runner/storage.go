@@ -38,6 +38,17 @@ func (s Storage) home() (string, error) {
 	return locks.DefaultHomeDir()
 }
 
+// GitCacheDir is where remote git repositories of Stapel git mappings are
+// fetched to: <home>/git; "" when there is no home directory, and then a
+// remote mapping is refused with a message (set DAGWERF_HOME).
+func (s Storage) GitCacheDir() string {
+	h, err := s.home()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(h, "git")
+}
+
 // Credential is a username and password for one registry, before the Docker
 // config.
 type Credential struct {

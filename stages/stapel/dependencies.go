@@ -3,22 +3,18 @@ package stapel
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/dagwerf/dagwerf/config"
 	"github.com/dagwerf/dagwerf/stages"
+	"github.com/dagwerf/dagwerf/stages/importsum"
 )
 
 // The labels a dependencies stage records its sources in (pkg/image/const.go).
+// The import labels and IDs are package importsum's.
 const (
-	labelImportChecksumPrefix      = "werf-import-checksum-"
-	labelImportSourceStagePrefix   = "werf-import-source-stage-id-"
-	labelDependencyStagePrefix     = "werf-dependency-stage-id-"
-	externalImportSourcePrefix     = "external-image"
-	importPathsSeparator           = "///"
-	dependencyImportArgument       = "DependencyImport"
-	dependencyArgument             = "Dependency"
-	importSourceContentDigestField = "SourceImageContentDigest"
+	labelDependencyStagePrefix = "werf-dependency-stage-id-"
+	dependencyImportArgument   = "DependencyImport"
+	dependencyArgument         = "Dependency"
 )
 
 // dependenciesStep copies files from other images (`import`) and passes other
@@ -85,6 +81,10 @@ func (d *dependenciesStep) dependencies(ctx context.Context, c *Chain, _ *resolv
 		if err != nil {
 			return "", nil, fmt.Errorf("dependency %q: %w", dep.Image, err)
 		}
+		if ref.Name == "" {
+			// werf's digest takes the dependency's stored name (<repo>:<digest>-<millis>).
+			return "", nil, fmt.Errorf("dependency %q: its last stage is not stored yet, and its name enters this stage's digest: build it first", dep.Image)
+		}
 		parts = append(parts,
 			Input{dependencyArgument, dependencyArgument},
 			Input{"dependency " + dep.Image + " image", ref.Name},
@@ -93,7 +93,7 @@ func (d *dependenciesStep) dependencies(ctx context.Context, c *Chain, _ *resolv
 		for _, imp := range dep.Imports {
 			parts = append(parts,
 				Input{dependencyImportArgument, dependencyImportArgument},
-				Input{fmt.Sprintf("dependency %s import %s -> %s", dep.Image, imp.Type, imp.TargetEnv), DependencyImportID(imp)},
+				Input{fmt.Sprintf("dependency %s import %s -> %s", dep.Image, imp.Type, imp.TargetEnv), importsum.DependencyImportID(imp)},
 			)
 			if s.Env == nil {
 				s.Env = map[string]string{}
@@ -109,9 +109,8 @@ func (d *dependenciesStep) dependencies(ctx context.Context, c *Chain, _ *resolv
 func (d *dependenciesStep) labels(ctx context.Context, c *Chain, _ *resolved, s *Stage) (map[string]string, error) {
 	out := map[string]string{}
 	for i, imp := range s.Imports {
-		id := ImportID(d.imports[i])
-		out[labelImportChecksumPrefix+id] = imp.Checksum
-		out[labelImportSourceStagePrefix+id] = imp.SourceStageID
+		out[importsum.ChecksumLabel(d.imports[i])] = imp.Checksum
+		out[importsum.SourceStageIDLabel(d.imports[i])] = imp.SourceStageID
 	}
 	for _, dep := range d.deps {
 		ref, err := c.opts.Images.LastStage(ctx, dep.Image, c.opts.Platform)
@@ -129,7 +128,7 @@ func (c *Chain) importRequest(ctx context.Context, imp config.FileImport) (Impor
 	var content string
 	switch {
 	case imp.External:
-		content = externalImportSourcePrefix + ":" + imp.Image
+		content = importsum.ExternalSource(imp.Image)
 		req.SourceImage, req.SourceStageID = imp.Image, content
 	default:
 		var ref StageRef
@@ -145,50 +144,8 @@ func (c *Chain) importRequest(ctx context.Context, imp config.FileImport) (Impor
 		req.Source, req.SourceImage, req.SourceStageID = ref, ref.Name, ref.StageID
 		content = ref.ContentDigest
 	}
-	req.SourceID = ImportSourceID(content, imp)
+	req.SourceID = importsum.SourceID(content, importsum.SpecOf(imp))
 	return req, nil
-}
-
-// ImportSourceID names an import's import-metadata record: the source's
-// content digest ("external-image:<ref>" for an external image) and the
-// paths the import takes (getImportSourceID). werf adds "CacheVersion", "true"
-// under WERF_EXPERIMENTAL_STAPEL_IMPORT_PERMISSIONS, which dagwerf does not
-// support.
-func ImportSourceID(sourceContentDigest string, imp config.FileImport) string {
-	return stages.Sha256(
-		importSourceContentDigestField, sourceContentDigest,
-		"Add", imp.Add,
-		"IncludePaths", strings.Join(imp.IncludePaths, importPathsSeparator),
-		"ExcludePaths", strings.Join(imp.ExcludePaths, importPathsSeparator),
-	)
-}
-
-// ImportID names an import in its stage's labels (getImportID): everything
-// the import says, the source named as `image:`/`from:` or as `artifact:`.
-func ImportID(imp config.FileImport) string {
-	image, artifact := imp.Image, ""
-	if imp.Artifact {
-		image, artifact = "", imp.Image
-	}
-	return stages.Sha256(
-		"ImageName", image,
-		"ArtifactName", artifact,
-		"Stage", imp.Stage,
-		"After", imp.After,
-		"Before", imp.Before,
-		"Add", imp.Add,
-		"To", importTo(imp),
-		"Group", imp.Group,
-		"Owner", imp.Owner,
-		"IncludePaths", strings.Join(imp.IncludePaths, importPathsSeparator),
-		"ExcludePaths", strings.Join(imp.ExcludePaths, importPathsSeparator),
-	)
-}
-
-// DependencyImportID is a dependency import in the stage's digest
-// (getDependencyImportID).
-func DependencyImportID(imp config.Import) string {
-	return stages.Sha256("Type", string(imp.Type), "TargetEnv", imp.TargetEnv)
 }
 
 // importTo is the import's destination: werf takes add when to is not set.
