@@ -422,8 +422,8 @@ func TestLoadStapelAutoExcluding(t *testing.T) {
 		},
 		{
 			name:     "remote mappings come after local ones",
-			exports:  "git:\n- {url: https://example.com/a/b.git, tag: v1, add: /, to: /}\n- {add: /, to: /app}\n",
-			excludes: [][]string{{"app"}, nil},
+			exports:  "git:\n- {url: https://example.com/a/b.git, tag: v1, add: /, to: /r}\n- {add: /, to: /l}\n- {add: /, to: /}\n",
+			excludes: [][]string{nil, nil, {"l", "r"}},
 		},
 		{
 			name:    "same to without includes",
