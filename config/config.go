@@ -74,6 +74,8 @@ type Image struct {
 	Stapel *Stapel
 
 	Doc *Document // the document that declares it
+
+	refs []imageRef // the image names it uses, where written; for validate
 }
 
 // LogName is the image's name as werf prints it: "~" for the nameless image.

@@ -77,17 +77,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:   "unrecognised document",
 			config: meta + "name: app\n",
-			err:    "werf.yaml:4 (document 2): unknown document: the meta document needs configVersion, an image document needs image and dockerfile",
-		},
-		{
-			name:   "Stapel image",
-			config: meta + "image: app\nfrom: alpine\nshell: {install: [echo]}\n",
-			err:    "werf.yaml:4 (document 2): image \"app\": Stapel images are not supported: dagwerf builds Dockerfile images (documents with a dockerfile key)",
-		},
-		{
-			name:   "Stapel artifact",
-			config: meta + "artifact: assets\nfrom: alpine\n",
-			err:    "image \"assets\": Stapel images are not supported",
+			err:    "werf.yaml:4 (document 2): unknown document: the meta document needs configVersion, an image document image (and dockerfile for a Dockerfile image), a legacy artifact document artifact",
 		},
 		{
 			name:   "no meta document",
@@ -137,12 +127,12 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:   "unknown dependency",
 			config: meta + "image: base\ndockerfile: Dockerfile\n---\n" + img + "dependencies:\n- image: bsae\n",
-			err:    "werf.yaml:7 (document 3): image \"app\": dependencies[0].image: image \"bsae\" is not declared in werf.yaml; did you mean \"base\"?",
+			err:    "werf.yaml:10 (document 3): image \"app\": dependencies[0].image: image \"bsae\" is not declared in werf.yaml; did you mean \"base\"?\n  10 | - image: bsae",
 		},
 		{
 			name:   "dependency cycle",
 			config: meta + "image: a\ndockerfile: Dockerfile\ndependencies: [{image: b}]\n---\nimage: b\ndockerfile: Dockerfile\ndependencies: [{image: c}]\n---\nimage: c\ndockerfile: Dockerfile\ndependencies: [{image: a}]\n",
-			err:    "werf.yaml:4 (document 2): image \"a\": dependencies: dependency cycle: a -> b -> c -> a",
+			err:    "werf.yaml:6 (document 2): image \"a\": dependencies[0].image: dependency cycle: a -> b -> c -> a",
 		},
 		{
 			name:   "self dependency",

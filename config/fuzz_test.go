@@ -35,6 +35,11 @@ func FuzzBuild(f *testing.F) {
 		"a: *unknown\n",
 		"configVersion: 1\nproject: p\n---\ndockerfile: D\nimage: [a]\nsecrets: [{value: v}]\n",
 		"configVersion: 1\nproject: p\nbuild: {imageSpec: {config: {removeLabels: [/, \"/(/\"], labels: {\"%x\": \"<%image%\"}}}}\n---\nimage: a\ndockerfile: D\nimageSpec: {config: {removeEnv: [//], healthcheck: {interval: -.inf, retries: 0x10}, env: {A: ~}}}\n",
+		// Stapel
+		"configVersion: 1\nproject: p\n---\nimage: [a, b]\nfrom: a\ngit: [{to: /}, {add: /x, to: /x/y, includePaths: [z]}, {url: 'git@h:a/b.git', tag: t, to: /, basicAuth: {password: {}}}]\nimport: [{image: b, add: /, to: /, includePaths: [q], after: install}]\n",
+		"configVersion: 1\nproject: p\n---\nartifact: a\nfromImage: b\n---\nimage: b\nfromArtifact: a\nimport: [{artifact: a, add: /, after: setup}]\ndependencies: [{image: a, before: install, imports: [{type: ImageID, targetEnv: X}]}]\n",
+		"configVersion: 1\nproject: p\n---\nimage: ~\nfrom: scratch\nshell: {install: [1, ~, yes]}\nansible: {install: [{block: [{block: ~}]}]}\ndocker: {CMD: [], ENTRYPOINT: [a], ENV: {A: [b]}}\nmount: [{from: build_dir}, {fromPath: ~, to: /}]\n",
+		"configVersion: 1\nproject: p\n---\nimage: a\nfrom: x@sha256:0000000000000000000000000000000000000000000000000000000000000000\nfromLatest: yes\nplatform: [linux/arm64]\ndependencies: [{image: a, after: setup}]\ngit: &g [{to: /a, excludePaths: ../x, stageDependencies: {install: *g}}]\n",
 	} {
 		f.Add(seed)
 	}

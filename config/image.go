@@ -53,6 +53,7 @@ func (d *docReader) decodeImages(root *yaml.Node, meta *Meta) ([]*Image, error) 
 		if i.Final {
 			i.ImageSpec = mergeImageSpec(meta.Build.ImageSpec, img.ImageSpec)
 		}
+		i.refs = d.dependencyRefs(m, i.Dependencies)
 		images = append(images, &i)
 	}
 	return images, nil

@@ -170,6 +170,7 @@ func (p *parser) parse(cfg *Config) error {
 	type parsed struct {
 		reader *docReader
 		root   *yaml.Node
+		stapel bool
 	}
 	var meta, images []parsed
 	for _, doc := range splitDocuments(cfg.Rendered) {
@@ -185,19 +186,13 @@ func (p *parser) parse(cfg *Config) error {
 		}
 		switch {
 		case m.has("configVersion"):
-			meta = append(meta, parsed{d, root})
+			meta = append(meta, parsed{reader: d, root: root})
 		case m.has("dockerfile"):
-			images = append(images, parsed{d, root})
+			images = append(images, parsed{reader: d, root: root})
 		case m.has("image") || m.has("artifact"):
-			name := m.str("image")
-			if name == "" {
-				name = m.str("artifact")
-			}
-			d.image = LogName(name)
-			d.fail(root, "", "Stapel images are not supported: dagwerf builds Dockerfile images (documents with a dockerfile key)")
-			return d.err
+			images = append(images, parsed{reader: d, root: root, stapel: true})
 		default:
-			d.fail(root, "", "unknown document: the meta document needs configVersion, an image document needs image and dockerfile")
+			d.fail(root, "", "unknown document: the meta document needs configVersion, an image document image (and dockerfile for a Dockerfile image), a legacy artifact document artifact")
 			return d.err
 		}
 	}
@@ -214,7 +209,11 @@ func (p *parser) parse(cfg *Config) error {
 		return err
 	}
 	for _, im := range images {
-		imgs, err := im.reader.decodeImages(im.root, &cfg.Meta)
+		decode := im.reader.decodeImages
+		if im.stapel {
+			decode = im.reader.decodeStapel
+		}
+		imgs, err := decode(im.root, &cfg.Meta)
 		if err != nil {
 			return err
 		}

@@ -21,6 +21,7 @@ func BenchmarkLoad(b *testing.B) {
 		{"plain", map[string]string{"werf.yaml": meta + image}},
 		{"files-exists", map[string]string{"werf.yaml": meta + image + "args: {V: '{{ .Files.Exists \"d7/f7.txt\" }}'}\n"}},
 		{"templates", map[string]string{"werf.yaml": meta + image, ".werf/a.tmpl": "{{ define \"a\" }}{{ end }}"}},
+		{"stapel-60", map[string]string{"werf.yaml": meta + stapelImages(60)}},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
@@ -47,4 +48,23 @@ func BenchmarkLoad(b *testing.B) {
 			}
 		})
 	}
+}
+
+// stapelImages is a Deckhouse-sized werf.yaml: n Stapel images, each built from
+// the previous one, with git mappings and an import from it.
+func stapelImages(n int) string {
+	out := "image: img-0\nfrom: alpine:3.20\n"
+	for i := 1; i < n; i++ {
+		out += fmt.Sprintf(`---
+image: img-%d
+fromImage: img-%d
+git:
+- {add: /d%d, to: /app, stageDependencies: {install: ["*.txt"]}}
+- {add: /d%d, to: /app/sub, includePaths: [a, b]}
+import:
+- {image: img-%d, add: /app, to: /app/prev, after: install}
+shell: {install: [make]}
+`, i, i-1, i%100, (i+1)%100, i-1)
+	}
+	return out
 }

@@ -10,14 +10,18 @@ type Stapel struct {
 	Artifact bool
 
 	// The base: exactly one of From (a registry reference, or "scratch") and
-	// FromImage (another image or artifact of this config) is set.
+	// FromImage (another image or artifact of this config) is set. A `from`
+	// that names an image of werf.yaml is that image, as in werf: it is in
+	// FromImage. An image named like its base (image: alpine, from: alpine)
+	// has From alpine:latest (werf's compatibility rule).
 	From             string
 	FromImage        string
 	FromArtifact     bool   // FromImage came from the legacy fromArtifact key
 	FromLatest       bool   // the from stage also depends on the base image's ID
 	FromCacheVersion string // a cache version of the from stage only
 
-	// DisableGitAfterPatch drops the gitCache and gitLatestPatch stages.
+	// DisableGitAfterPatch drops the gitCache and gitLatestPatch stages; always
+	// set for an artifact (werf's IsGitAfterPatchDisabled).
 	DisableGitAfterPatch bool
 
 	Git     []GitMapping
@@ -82,6 +86,18 @@ type GitMapping struct {
 	// Name is werf's name of a remote repository, derived from its URL
 	// (pkg/config/raw_git.go); "own" for the local one.
 	Name string
+	// BasicAuth is a remote repository's basicAuth; nil for none. Its password
+	// is a secret: it must reach no log, digest or label.
+	BasicAuth *GitBasicAuth
+}
+
+// GitBasicAuth is a remote git mapping's basicAuth (werf's
+// git_repo.BasicAuthCredentials): a username and exactly one password source.
+type GitBasicAuth struct {
+	Username      string
+	PasswordEnv   string // an environment variable holding the password
+	PasswordSrc   string // a file holding it (~ expands to the home directory)
+	PasswordValue string // the password itself
 }
 
 // IsLocal reports whether the mapping takes files from the project's repository.
@@ -124,11 +140,28 @@ type Ansible struct {
 
 // Mount is one item of `mount`.
 type Mount struct {
-	To string // absolute, in the build container
-	// From is "tmp_dir" or "build_dir"; "" when FromPath is set.
+	To string // absolute, in the build container, as written
+	// From is MountTmpDir or MountBuildDir; "" when FromPath is set.
 	From string
-	// FromPath is a host path mounted (`fromPath`), allowed by giterminism.
+	// FromPath is a host path mounted (`fromPath`), allowed by giterminism, as written.
 	FromPath string
+}
+
+// The values of a mount's `from`.
+const (
+	MountTmpDir   = "tmp_dir"
+	MountBuildDir = "build_dir"
+	// MountCustomDir is werf's type of a fromPath mount; it is never written.
+	MountCustomDir = "custom_dir"
+)
+
+// Type is werf's mount type, which the from stage digests (pkg/config/raw_mount.go):
+// From, or MountCustomDir for a fromPath mount.
+func (m Mount) Type() string {
+	if m.From == "" {
+		return MountCustomDir
+	}
+	return m.From
 }
 
 // Docker is the `docker` section: instructions applied to the image config
@@ -152,8 +185,11 @@ type Docker struct {
 // FileImport is one item of `import`: files from another image (or an
 // external one) copied into this image at a point of its build.
 type FileImport struct {
-	Image    string // the source: an image of the config, or an external reference
-	External bool   // Image is a registry reference (`from:` in the import)
+	Image string // the source: an image of the config, or an external reference
+	// External: Image is a registry reference. werf decides it by the name, not
+	// by the key (image or from): a reference with a tag or a digest is external
+	// (pkg/config/raw_import.go hasTagOrDigest).
+	External bool
 	Artifact bool   // the legacy `artifact:` key named it
 	Stage    string // a stage of the source image; "" is its last stage
 

@@ -6,7 +6,8 @@ import (
 	"strings"
 )
 
-// validate checks the images together: unique names, known dependencies, no cycles.
+// validate checks the images together: unique names, known images behind every
+// name an image uses (dependencies, fromImage, imports), no cycles among them.
 func validate(cfg *Config) error {
 	finals := 0
 	for _, img := range cfg.Images {
@@ -24,34 +25,84 @@ func validate(cfg *Config) error {
 		}
 		seen[img.Name] = img
 	}
+	resolveFromImages(cfg)
 	for _, img := range cfg.Images {
-		for i, dep := range img.Dependencies {
-			if _, ok := seen[dep.Image]; ok {
+		for _, r := range img.references() {
+			if r.Optional || seen[r.Name] != nil {
 				continue
 			}
-			msg := fmt.Sprintf("image %q is not declared in %s", dep.Image, cfg.File)
-			if s := suggest(dep.Image, cfg.ImageNames()); s != "" {
+			msg := fmt.Sprintf("image %q is not declared in %s", r.Name, cfg.File)
+			if s := suggest(r.Name, cfg.ImageNames()); s != "" {
 				msg += fmt.Sprintf("; did you mean %q?", s)
+			} else if r.Key == "fromImage" {
+				msg += "; for a registry image use from"
 			}
-			return imageError(cfg, img, fmt.Sprintf("dependencies[%d].image", i), "%s", msg)
+			return refError(cfg, img, r, "%s", msg)
 		}
+	}
+	if err := checkPlatformRefs(cfg); err != nil {
+		return err
 	}
 	if cycle := findCycle(cfg); cycle != nil {
 		names := make([]string, len(cycle))
 		for i, n := range cycle {
 			names[i] = LogName(n)
 		}
-		return imageError(cfg, cfg.Image(cycle[0]), "dependencies", "dependency cycle: %s", strings.Join(names, " -> "))
+		img := cfg.Image(cycle[0])
+		r := img.reference(cycle[1])
+		return refError(cfg, img, r, "dependency cycle: %s", strings.Join(names, " -> "))
 	}
 	return nil
+}
+
+// resolveFromImages is werf's rule for `from` (WerfConfig.updateDependencies):
+// a name that an image of werf.yaml has is that image, built first; any other
+// is a registry reference (SetFromExternal).
+func resolveFromImages(cfg *Config) {
+	for _, img := range cfg.Images {
+		if s := img.Stapel; s != nil && s.From != "" && cfg.Image(s.From) != nil {
+			s.FromImage, s.From = s.From, ""
+		}
+	}
+}
+
+// references lists the image names the image uses with where they are written;
+// an Image not made by the decoders gets its dependencies at its document.
+func (i *Image) references() []imageRef {
+	if i.refs != nil {
+		return i.refs
+	}
+	var refs []imageRef
+	for n, d := range i.Dependencies {
+		refs = append(refs, imageRef{Name: d.Image, Key: fmt.Sprintf("dependencies[%d].image", n)})
+	}
+	return refs
+}
+
+// reference is where the image first names another, for errors.
+func (i *Image) reference(name string) imageRef {
+	for _, r := range i.references() {
+		if r.Name == name {
+			return r
+		}
+	}
+	return imageRef{Name: name}
+}
+
+func refError(cfg *Config, img *Image, r imageRef, format string, args ...any) error {
+	e := imageError(cfg, img, r.Key, format, args...).(*Error)
+	if r.Line > 0 {
+		e.Line, e.Text = r.Line, r.Text
+	}
+	return e
 }
 
 func imageError(cfg *Config, img *Image, key, format string, args ...any) error {
 	return &Error{File: cfg.File, Rendered: cfg.templated, Doc: img.Doc.Index, Line: img.Doc.Line, Image: img.LogName(), Key: key, Err: fmt.Errorf(format, args...)}
 }
 
-// findCycle returns the first dependency cycle in document order, as the path that
-// closes it (a -> b -> a), or nil.
+// findCycle returns the first cycle among the images' DependsOn in document
+// order, as the path that closes it (a -> b -> a), or nil.
 func findCycle(cfg *Config) []string {
 	const (
 		unvisited = iota
@@ -72,8 +123,8 @@ func findCycle(cfg *Config) []string {
 		state[name] = onPath
 		path = append(path, name)
 		if img := cfg.Image(name); img != nil {
-			for _, dep := range img.Dependencies {
-				if c := visit(dep.Image); c != nil {
+			for _, dep := range img.DependsOn() {
+				if c := visit(dep); c != nil {
 					return c
 				}
 			}

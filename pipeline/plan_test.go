@@ -1,6 +1,7 @@
 package pipeline_test
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 
@@ -85,20 +86,29 @@ func TestNewPlanSetsAndPlatforms(t *testing.T) {
 	}
 }
 
+// A mismatch werf's config check does not see, as it ignores build.platform:
+// app is built for build.platform's two platforms, base for its own one (the
+// host's, which that check takes for a document without platform).
 func TestNewPlanErrorsOnMissingDependencyPlatform(t *testing.T) {
+	host, other := runtime.GOOS+"/"+runtime.GOARCH, "linux/arm64"
+	if host == other {
+		other = "linux/amd64"
+	}
 	cfg := loadConfig(t, `configVersion: 1
 project: p
+build:
+  platform: [`+host+", "+other+`]
 ---
 image: base
 dockerfile: D
+platform: [`+host+`]
 ---
 image: app
 dockerfile: D
-platform: [linux/amd64, linux/arm64]
 dependencies: [{image: base}]
 `)
 	_, err := pipeline.NewPlan(cfg, pipeline.WithDefaultPlatform("linux/amd64"))
-	assert.EqualError(t, err, `image "app" targets linux/arm64, but image "base" it depends on is built for linux/amd64 only: add linux/arm64 to the platforms of "base"`)
+	assert.EqualError(t, err, `image "app" targets `+other+`, but image "base" it depends on is built for `+host+` only: add `+other+` to the platforms of "base"`)
 
 	// --platform makes every image agree.
 	plan, err := pipeline.NewPlan(cfg, pipeline.WithPlatforms("linux/arm64"))

@@ -2,6 +2,7 @@ package stages
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/dagwerf/dagwerf/config"
@@ -10,6 +11,10 @@ import (
 	"github.com/dagwerf/dagwerf/stages/dockerfile"
 	"github.com/dagwerf/dagwerf/stages/internal/once"
 )
+
+// ErrStapelNotBuilt refuses a Stapel image until its stages are addressed here:
+// package config reads Stapel documents, this calculator knows Dockerfiles only.
+var ErrStapelNotBuilt = errors.New("a Stapel image: dagwerf reads its configuration, but does not compute Stapel stage digests yet")
 
 // Stage is an image's stage for one platform, addressed by its content.
 type Stage struct {
@@ -46,6 +51,9 @@ func NewCalculator(cfg *config.Config, snap *source.Snapshot) *Calculator {
 func (c *Calculator) Stage(ctx context.Context, img *config.Image, platform string, imports ImportSource) (*Stage, error) {
 	wrap := func(err error) error {
 		return fmt.Errorf("image %q (%s): %w", img.LogName(), platform, err)
+	}
+	if img.IsStapel() {
+		return nil, wrap(ErrStapelNotBuilt)
 	}
 	d, err := c.dockerfile(img)
 	if err != nil {

@@ -99,6 +99,39 @@ func TestPlanFlagsAndEnvironment(t *testing.T) {
 	}
 }
 
+// Stapel images are listed and rendered like Dockerfile images.
+func TestConfigCommandsOnStapel(t *testing.T) {
+	r := gittest.New(t)
+	r.CommitFiles(map[string]string{"Dockerfile": "FROM alpine\n", "werf.yaml": `configVersion: 1
+project: demo
+---
+image: builder/alpine
+from: alpine:3.20
+final: false
+---
+image: app
+dockerfile: Dockerfile
+---
+artifact: assets
+fromImage: builder/alpine
+---
+image: [api, worker]
+fromImage: builder/alpine
+import: [{artifact: assets, add: /dist, after: install}]
+`})
+	stdout, stderr, code := dagwerf(t, nil, "config", "list", "--dir", r.Dir)
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, "builder/alpine\napp\nassets\napi\nworker\n", stdout)
+
+	stdout, _, code = dagwerf(t, nil, "config", "list", "--dir", r.Dir, "--final-images-only")
+	require.Equal(t, 0, code)
+	assert.Equal(t, "app\napi\nworker\n", stdout)
+
+	stdout, stderr, code = dagwerf(t, nil, "config", "render", "--dir", r.Dir, "builder/*", "worker")
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, "image: builder/alpine\nfrom: alpine:3.20\nfinal: false\n---\nimage: [api, worker]\nfromImage: builder/alpine\nimport: [{artifact: assets, add: /dist, after: install}]\n", stdout)
+}
+
 func TestConfigCommands(t *testing.T) {
 	stdout, stderr, code := dagwerf(t, nil, "config", "list", "--dir", example)
 	require.Equal(t, 0, code, stderr)

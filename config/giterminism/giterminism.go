@@ -134,6 +134,31 @@ func MatchPath(pattern, p string) bool {
 	return match(pattern, p) || match(base, p) || match(base+"/**/*", p)
 }
 
+// MatchHostPath is werf's path matcher on a path as written, for the host paths
+// of config.stapel.mount.allowFromPaths: unlike Match, an absolute path stays
+// absolute, so /var/cache allows /var/cache itself and, with /var/cache/**,
+// what is below; the implicit "everything below" that Match adds to a pattern
+// holds for relative patterns only (~/.cache allows ~/.cache/go), as in werf.
+func (g Globs) MatchHostPath(p string) bool {
+	p = formatHostPath(p)
+	for _, pattern := range g {
+		pattern = formatHostPath(pattern)
+		base := trimStarComponents(strings.TrimPrefix(pattern, "/"))
+		if match(pattern, p) || match(base, p) || match(path.Join(base, "**", "*"), p) {
+			return true
+		}
+	}
+	return false
+}
+
+// formatHostPath is werf's formatPath: cleaned, with "/" and "." as "".
+func formatHostPath(p string) string {
+	if p == "" || p == "." || p == "/" {
+		return ""
+	}
+	return path.Clean(p)
+}
+
 func (g Globs) validate() error {
 	for _, pattern := range g {
 		if !doublestar.ValidatePattern(cleanGlobPath(pattern)) {

@@ -90,3 +90,26 @@ func TestNamesMatch(t *testing.T) {
 	assert.True(t, names.Match("B"))
 	assert.False(t, names.Match("AB"), "alternation is anchored as a whole")
 }
+
+// Cases observed with werf v2.77.1's own binary (werf config list over a mount
+// fromPath and config.stapel.mount.allowFromPaths).
+func TestGlobsMatchHostPath(t *testing.T) {
+	tests := []struct {
+		pattern, path string
+		want          bool
+	}{
+		{"/var/cache/apt", "/var/cache/apt", true},
+		{"/var/cache/apt", "/var/cache/apt/", true},
+		{"/var/cache/apt", "/var/cache/apt/archives", false},
+		{"/var/cache/apt/**", "/var/cache/apt/archives", true},
+		{"/var/cache/apt/*", "/var/cache/apt/archives/x", false},
+		{"/var/cache/*", "/var/cache/apt", true},
+		{"/**", "/var/cache/apt", true},
+		{"var/cache/apt", "/var/cache/apt", false},
+		{"~/.cache/go", "~/.cache/go/x", true},
+		{"~/.cache/go", "~/.cache", false},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, giterminism.Globs{tt.pattern}.MatchHostPath(tt.path), "%s allows %s", tt.pattern, tt.path)
+	}
+}
