@@ -99,13 +99,13 @@ func (s *Stapel) address(ctx context.Context, img *config.Image, platform string
 	}
 	chain, err := stapel.NewChain(img, opts)
 	if err != nil {
-		return nil, errorf(err)
+		return nil, err // it names the image
 	}
 	out := &AddressedStapel{Stored: map[stapel.StageName]*registry.StageDesc{}}
 	for {
-		st, err := chain.Next(ctx)
+		st, err := chain.Next(ctx) // the chain's errors name the image
 		if err != nil {
-			return nil, errorf(err)
+			return nil, err
 		}
 		if st == nil {
 			break
@@ -113,7 +113,7 @@ func (s *Stapel) address(ctx context.Context, img *config.Image, platform string
 		out.Stages = append(out.Stages, st)
 		desc, cand, err := s.lookup(ctx, st)
 		if err != nil {
-			return nil, errorf(err)
+			return nil, errorf(fmt.Errorf("stage %s: %w", st.Name, err))
 		}
 		if desc != nil {
 			err = chain.Found(st, *cand)
@@ -122,7 +122,7 @@ func (s *Stapel) address(ctx context.Context, img *config.Image, platform string
 			_, err = chain.Building(ctx, st)
 		}
 		if err != nil {
-			return nil, errorf(err)
+			return nil, err
 		}
 	}
 	return out, nil
