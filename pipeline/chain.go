@@ -22,6 +22,9 @@ type stageStep struct {
 	// make readies a missing stage (an engine build, a config change) and
 	// returns what pushes it.
 	make func(ctx context.Context) (registry.PushFunc, error)
+	// own, when set, gives after make the stage's own labels, which only
+	// making it tells (a Stapel stage's: its commits, imports, mounts).
+	own func() map[string]string
 	// quiet says nothing of a stage found: its image says it once for all.
 	quiet bool
 	// parent is the chain's previous stage, nil for the first: werf takes no
@@ -66,6 +69,9 @@ func (b *Build) runStep(ctx context.Context, s stageStep) (stagedStage, error) {
 	push, err := s.make(ctx)
 	if err != nil {
 		return st, err
+	}
+	if s.own != nil {
+		s.labels.Own = s.own()
 	}
 	desc, published, err := b.publish(ctx, s.digest, s.labels, push, s.selection()...)
 	if err != nil {

@@ -3,6 +3,7 @@ package registry
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 
 	"github.com/dagwerf/dagwerf/stages"
 )
@@ -32,15 +33,19 @@ type StageLabels struct {
 	// (its ID, <digest>-<millis>) and that stage's image ID, as werf labels them.
 	ParentStage string
 	BaseImageID string
+	// Own are the stage's own labels besides werf's service labels: a Stapel
+	// stage's git commits, imports, mounts and dependencies. The service
+	// labels win over them.
+	Own map[string]string
 }
 
 // Map is the labels as the image carries them.
 func (l StageLabels) Map() map[string]string {
-	m := map[string]string{
-		LabelProject:       l.Project,
-		LabelVersion:       l.Version,
-		LabelContentDigest: l.ContentDigest,
-	}
+	m := make(map[string]string, len(l.Own)+8)
+	maps.Copy(m, l.Own)
+	m[LabelProject] = l.Project
+	m[LabelVersion] = l.Version
+	m[LabelContentDigest] = l.ContentDigest
 	if l.Commit != "" {
 		m[LabelCommit] = l.Commit
 	}

@@ -3,6 +3,8 @@ package registry
 import (
 	"context"
 	"fmt"
+	"maps"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -29,14 +31,66 @@ func (s *Storage) ConfigPush(base *StageDesc, change ConfigChange) PushFunc {
 		if err != nil {
 			return err
 		}
-		next, err := change(cfg.DeepCopy(), labels)
-		if err != nil {
-			return fmt.Errorf("the config of %s: %w", base.Ref, err)
-		}
-		out, err := mutate.ConfigFile(img, next)
+		return s.pushChanged(ctx, ref, img, cfg, labels, change, base.Ref.String())
+	}
+}
+
+// ImagePush is a PushFunc for a stage made from an image that is no stage: a
+// Stapel image's registry base (`from:`), or ScratchImage. The image's layers
+// are copied into --repo with the stage.
+func (s *Storage) ImagePush(img v1.Image, change ConfigChange) PushFunc {
+	return func(ctx context.Context, ref name.Tag, labels map[string]string) error {
+		cfg, err := img.ConfigFile()
 		if err != nil {
 			return err
 		}
-		return remote.Write(ref, out, remote.WithContext(ctx), remote.Reuse(s.primary.pusher))
+		return s.pushChanged(ctx, ref, img, cfg, labels, change, "the base image")
 	}
+}
+
+// pushChanged pushes img to ref with the config change makes of cfg. The
+// stage is created now: werf's cleanup keeps what was built within its last
+// hours by the config's created time, and a stage made from an older one
+// must not look old to a cleanup that runs beside the build.
+func (s *Storage) pushChanged(ctx context.Context, ref name.Tag, img v1.Image, cfg *v1.ConfigFile, labels map[string]string, change ConfigChange, what string) error {
+	next, err := change(cfg.DeepCopy(), labels)
+	if err != nil {
+		return fmt.Errorf("the config of %s: %w", what, err)
+	}
+	next.Created = v1.Time{Time: s.o.now().UTC()}
+	out, err := mutate.ConfigFile(img, next)
+	if err != nil {
+		return err
+	}
+	return remote.Write(ref, out, remote.WithContext(ctx), remote.Reuse(s.primary.pusher))
+}
+
+// AddLabels is the ConfigChange of a stage that changes nothing else: the
+// labels it is published with added to the base's.
+func AddLabels(cfg *v1.ConfigFile, labels map[string]string) (*v1.ConfigFile, error) {
+	if cfg.Config.Labels == nil {
+		cfg.Config.Labels = map[string]string{}
+	}
+	maps.Copy(cfg.Config.Labels, labels)
+	return cfg, nil
+}
+
+// ScratchImage is werf's `from: scratch` stage before its labels: an image of
+// nothing for a platform, one empty layer as a build from scratch commits it.
+func ScratchImage(platform string) (v1.Image, error) {
+	p, err := v1.ParsePlatform(platform)
+	if err != nil {
+		return nil, fmt.Errorf("platform %q: %w", platform, err)
+	}
+	img, err := recordImage(nil, time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	cfg = cfg.DeepCopy()
+	cfg.OS, cfg.Architecture, cfg.Variant = p.OS, p.Architecture, p.Variant
+	return mutate.ConfigFile(img, cfg)
 }
