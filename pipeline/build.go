@@ -44,8 +44,14 @@ type Build struct {
 	// custom-tag-meta-*), as werf's build does into a --repo, so that werf's
 	// cleanup keeps what this build needs. Not for the local store.
 	Records bool
+	// GitCacheDir holds the remote git repositories of Stapel git mappings
+	// ($DAGWERF_HOME/git).
+	GitCacheDir string
 
 	ops operations // how long the run's operations took, for the report
+
+	stapel     *Stapel     // the run's Stapel images, addressed and made
+	stapelRuns stapelTasks // the Stapel tasks, for the walk that makes them
 
 	worktreeOnce sync.Once
 	worktreeSnap *source.Snapshot
@@ -105,6 +111,20 @@ func (b *Build) Run(ctx context.Context) (*Report, error) {
 	results := make(map[*Task]*taskResult, len(tasks))
 	for _, t := range tasks {
 		results[t] = &taskResult{done: make(chan struct{})}
+	}
+	b.stapel = &Stapel{
+		Config: b.Config, Snapshot: b.Snapshot, Storage: b.Storage, GitCacheDir: b.GitCacheDir,
+		WriteRecords: true, Calculator: calc, Make: b.makeStapelStage,
+		// A Stapel image's task starts once the tasks of the images it takes
+		// from are done: their results are final.
+		Finished: func(img *config.Image, platform string) *registry.StageDesc {
+			for t, r := range results {
+				if t.Image == img && t.Platform == platform {
+					return r.desc
+				}
+			}
+			return nil
+		},
 	}
 	if b.Plan.Concurrent() {
 		if err := b.Plan.Print(b.Log, b.LogPretty); err != nil {
@@ -269,6 +289,9 @@ func (b *Build) dependencyTasks(t *Task) []*Task {
 func (b *Build) runTask(ctx context.Context, calc *stages.Calculator, t *Task, r *taskResult, results map[*Task]*taskResult) error {
 	name := t.LogName(b.Plan, b.LogPretty)
 	errorf := func(err error) error { return fmt.Errorf("image %q (%s): %w", t.Image.LogName(), t.Platform, err) }
+	if t.Image.IsStapel() {
+		return b.runStapel(ctx, t, r)
+	}
 	if t.Image.Staged {
 		if t.Image.ImageSpec != nil {
 			fmt.Fprintf(b.Log, "%s: imageSpec is left out: werf gives staged images no imageSpec stage\n", name)

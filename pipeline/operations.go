@@ -137,6 +137,12 @@ func (b *Build) publish(ctx context.Context, digest string, labels registry.Stag
 	return desc, published, err
 }
 
+// engineShell asks the engine to run a Stapel user stage, timed.
+func (b *Build) engineShell(ctx context.Context, sb ShellBuilder, req ShellRequest) (Built, error) {
+	defer b.ops.observe(opBuild)()
+	return sb.RunShell(ctx, req)
+}
+
 // engineBuild asks the engine for a stage, timed.
 func (b *Build) engineBuild(ctx context.Context, req BuildRequest) (Built, error) {
 	defer b.ops.observe(opBuild)()

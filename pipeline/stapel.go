@@ -33,6 +33,12 @@ type Stapel struct {
 	// take from.
 	Calculator *stages.Calculator
 	Imports    stages.ImportSource
+	// Make, in a build, finds or makes and publishes each stage; without it
+	// stages are only looked up.
+	Make func(ctx context.Context, w *stapelWalk, st *stapel.Stage) (*registry.StageDesc, error)
+	// Finished, in a build, is the last stage of an image already built in
+	// this run (a Dockerfile image a Stapel image takes from), or nil.
+	Finished func(img *config.Image, platform string) *registry.StageDesc
 
 	once  sync.Once
 	repos *gitmap.Repos
@@ -101,31 +107,57 @@ func (s *Stapel) address(ctx context.Context, img *config.Image, platform string
 	if err != nil {
 		return nil, err // it names the image
 	}
-	out := &AddressedStapel{Stored: map[stapel.StageName]*registry.StageDesc{}}
+	w := &stapelWalk{img: img, platform: platform, chain: chain, out: &AddressedStapel{Stored: map[stapel.StageName]*registry.StageDesc{}}}
 	for {
 		st, err := chain.Next(ctx) // the chain's errors name the image
 		if err != nil {
 			return nil, err
 		}
 		if st == nil {
-			break
+			return w.out, nil
 		}
-		out.Stages = append(out.Stages, st)
-		desc, cand, err := s.lookup(ctx, st)
+		w.out.Stages = append(w.out.Stages, st)
+		desc, err := s.step(ctx, w, st)
 		if err != nil {
 			return nil, errorf(fmt.Errorf("stage %s: %w", st.Name, err))
 		}
-		if desc != nil {
-			err = chain.Found(st, *cand)
-			out.Stored[st.Name] = desc
-		} else {
-			_, err = chain.Building(ctx, st)
+		if desc == nil { // addressing alone: the stage is to be built
+			if _, err := chain.Building(ctx, st); err != nil {
+				return nil, err
+			}
+			continue
 		}
+		s.remember(desc)
+		cand, err := stapelCandidate(ctx, desc)
 		if err != nil {
+			return nil, errorf(err)
+		}
+		if err := chain.Found(st, cand); err != nil {
 			return nil, err
 		}
+		w.out.Stored[st.Name] = desc
+		w.prev = desc
 	}
-	return out, nil
+}
+
+// stapelWalk is one image and platform being walked stage by stage.
+type stapelWalk struct {
+	img      *config.Image
+	platform string
+	chain    *stapel.Chain
+	prev     *registry.StageDesc // the previous stage as stored; nil before from
+	out      *AddressedStapel
+}
+
+// step finds the stage: the stored one werf would take, else, in a build,
+// the one made and published now; addressing alone returns nil for a missing
+// stage.
+func (s *Stapel) step(ctx context.Context, w *stapelWalk, st *stapel.Stage) (*registry.StageDesc, error) {
+	if s.Make != nil {
+		return s.Make(ctx, w, st)
+	}
+	desc, _, err := s.lookup(ctx, st)
+	return desc, err
 }
 
 // lookup finds the stored stage werf would take for st: the oldest suitable
@@ -149,7 +181,6 @@ func (s *Stapel) lookup(ctx context.Context, st *stapel.Stage) (*registry.StageD
 	if err != nil || desc == nil {
 		return nil, nil, err
 	}
-	s.remember(desc)
 	return desc, chosen, nil
 }
 
@@ -254,6 +285,12 @@ func (s *Stapel) stageRef(ctx context.Context, st *stapel.Stage, desc *registry.
 // dockerfileStage is the stored last stage of a Dockerfile image a Stapel image
 // takes from: a Dockerfile image's stage is taken as stored.
 func (s *Stapel) dockerfileStage(ctx context.Context, img *config.Image, platform string) (stapel.StageRef, error) {
+	if s.Finished != nil {
+		if desc := s.Finished(img, platform); desc != nil {
+			s.remember(desc)
+			return dockerfileStageRef(ctx, desc)
+		}
+	}
 	if s.Storage == nil {
 		return stapel.StageRef{}, fmt.Errorf("image %q is a Dockerfile image, whose stage is taken as stored: give the repository it is built into", img.LogName())
 	}
@@ -270,6 +307,10 @@ func (s *Stapel) dockerfileStage(ctx context.Context, img *config.Image, platfor
 		return stapel.StageRef{}, fmt.Errorf("image %q: stage %s is %w in %s: build the image first", img.LogName(), digest, errNotStored, s.Storage.Repo())
 	}
 	s.remember(desc)
+	return dockerfileStageRef(ctx, desc)
+}
+
+func dockerfileStageRef(ctx context.Context, desc *registry.StageDesc) (stapel.StageRef, error) {
 	cfg, err := desc.Config(ctx)
 	if err != nil {
 		return stapel.StageRef{}, err

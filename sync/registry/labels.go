@@ -45,7 +45,9 @@ func (l StageLabels) Map() map[string]string {
 	maps.Copy(m, l.Own)
 	m[LabelProject] = l.Project
 	m[LabelVersion] = l.Version
-	m[LabelContentDigest] = l.ContentDigest
+	if l.ContentDigest != "" { // else Own carries it (a Stapel stage's)
+		m[LabelContentDigest] = l.ContentDigest
+	}
 	if l.Commit != "" {
 		m[LabelCommit] = l.Commit
 	}

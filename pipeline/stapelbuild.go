@@ -1,0 +1,265 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/dagwerf/dagwerf/config"
+	"github.com/dagwerf/dagwerf/stages/imagespec"
+	"github.com/dagwerf/dagwerf/stages/stapel"
+	"github.com/dagwerf/dagwerf/sync/registry"
+)
+
+// stapelTasks are the Stapel tasks of a build by image and platform, for the
+// walk that makes their stages.
+type stapelTasks struct {
+	mu    sync.Mutex
+	tasks map[stapelKey]stapelTask
+}
+
+type stapelTask struct {
+	t *Task
+	r *taskResult
+}
+
+func (s *stapelTasks) add(t *Task, r *taskResult) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tasks == nil {
+		s.tasks = map[stapelKey]stapelTask{}
+	}
+	s.tasks[stapelKey{t.Image.Name, t.Platform}] = stapelTask{t, r}
+}
+
+func (s *stapelTasks) get(img *config.Image, platform string) (stapelTask, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.tasks[stapelKey{img.Name, platform}]
+	return st, ok
+}
+
+// runStapel builds a Stapel image for a platform: its stages in werf's order,
+// each looked up and, from the first one missing, made from the previous stage
+// as stored and published as it completes — shell stages on the engine, the
+// others registry-side.
+func (b *Build) runStapel(ctx context.Context, t *Task, r *taskResult) error {
+	b.stapelRuns.add(t, r)
+	a, err := b.stapel.Address(ctx, t.Image, t.Platform)
+	if err != nil {
+		return err
+	}
+	last := a.Stored[a.Last().Name]
+	if last == nil {
+		return fmt.Errorf("image %q (%s): its last stage was not stored", t.Image.LogName(), t.Platform)
+	}
+	r.desc = last
+	name := t.LogName(b.Plan, b.LogPretty)
+	if r.buildTime > 0 {
+		fmt.Fprintf(b.Log, "%s: published %s (%.2f seconds)\n", name, last.Ref, r.buildTime.Seconds())
+	} else {
+		fmt.Fprintf(b.Log, "%s: up to date: %s\n", name, last.Ref)
+	}
+	return nil
+}
+
+// makeStapelStage finds one stage of a Stapel image being built, or makes it
+// from the previous stage as stored and publishes it.
+func (b *Build) makeStapelStage(ctx context.Context, w *stapelWalk, st *stapel.Stage) (*registry.StageDesc, error) {
+	task, ok := b.stapelRuns.get(w.img, w.platform)
+	if !ok {
+		return nil, fmt.Errorf("image %q (%s) is not built in this run: build it first", w.img.LogName(), w.platform)
+	}
+	where := fmt.Sprintf("%s: %s", task.t.LogName(b.Plan, b.LogPretty), st.Name)
+	labels := registry.StageLabels{Project: b.Config.Meta.Project, Version: b.Version, Commit: b.Snapshot.Commit()}
+	if w.prev != nil {
+		labels.ParentStage, labels.BaseImageID = w.prev.ID.String(), w.prev.ConfigID.String()
+	} else if base, err := b.stapelBase(ctx, w); err != nil {
+		return nil, err
+	} else if base != nil {
+		labels.ParentStage = base.ID.String() // werf: an image based on another's stage
+	}
+	var own map[string]string
+	done, err := b.runStep(ctx, stageStep{
+		where: where, name: string(st.Name), digest: st.Digest, labels: labels, quiet: true,
+		parent: w.prev,
+		suitable: func(ctx context.Context, d *registry.StageDesc) (bool, error) {
+			cand, err := stapelCandidate(ctx, d)
+			if err != nil {
+				return false, err
+			}
+			got, err := st.Select(ctx, []stapel.Candidate{cand})
+			return got != nil, err
+		},
+		make: func(ctx context.Context) (registry.PushFunc, error) {
+			var err error
+			if own, err = w.chain.Building(ctx, st); err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(b.Log, "%s: building stage %s\n", where, st.Digest)
+			return b.stapelPush(ctx, w, st)
+		},
+		own: func() map[string]string { return own },
+	})
+	if err != nil {
+		return nil, err
+	}
+	task.r.addStage(done.name, done.desc, done.buildTime)
+	return done.desc, nil
+}
+
+// stapelBase is the stored stage an image's from stage starts from when it is
+// another image's (fromImage), else nil.
+func (b *Build) stapelBase(ctx context.Context, w *stapelWalk) (*registry.StageDesc, error) {
+	if w.img.Stapel.FromImage == "" {
+		return nil, nil
+	}
+	ref, err := stapelImages{b.stapel}.LastStage(ctx, w.img.Stapel.FromImage, w.platform)
+	if err != nil {
+		return nil, err
+	}
+	return b.stapel.stored(ref.StageID)
+}
+
+// stored is a stage this run found or made, by stage ID.
+func (s *Stapel) stored(stageID string) (*registry.StageDesc, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d := s.descs[stageID]; d != nil {
+		return d, nil
+	}
+	return nil, fmt.Errorf("stage %s is %w", stageID, errNotStored)
+}
+
+// errStapelFiles says what this build cannot make yet.
+var errStapelFiles = errors.New("dagwerf does not make this stage yet")
+
+// stapelPush makes a stage from the previous one, by its kind.
+func (b *Build) stapelPush(ctx context.Context, w *stapelWalk, st *stapel.Stage) (registry.PushFunc, error) {
+	s := w.img.Stapel
+	switch st.Name {
+	case stapel.From:
+		return b.stapelFrom(ctx, w, st)
+	case stapel.BeforeInstall, stapel.Install, stapel.BeforeSetup, stapel.Setup:
+		return b.stapelShell(ctx, w, st)
+	case stapel.DependenciesBeforeInstall, stapel.DependenciesAfterInstall, stapel.DependenciesBeforeSetup, stapel.DependenciesAfterSetup:
+		if len(st.Imports) > 0 {
+			return nil, fmt.Errorf("stage %s: imports: %w", st.Name, errStapelFiles)
+		}
+		return b.Storage.ConfigPush(w.prev, envChange(st.Env)), nil
+	case stapel.DockerInstructions:
+		change, err := dockerInstructionsChange(s.Docker)
+		if err != nil {
+			return nil, err
+		}
+		return b.Storage.ConfigPush(w.prev, change), nil
+	case stapel.ImageSpec:
+		return b.Storage.ConfigPush(w.prev, b.imageSpecChange(w.img, w.platform, st.LogName())), nil
+	}
+	return nil, fmt.Errorf("stage %s: %w", st.Name, errStapelFiles)
+}
+
+// stapelFrom makes the from stage: the base with the stage's labels — an
+// empty image for scratch, another image's last stage for fromImage, a
+// registry image for from.
+func (b *Build) stapelFrom(ctx context.Context, w *stapelWalk, st *stapel.Stage) (registry.PushFunc, error) {
+	if len(w.img.Stapel.Mounts) > 0 && !st.Scratch {
+		// werf empties the mount points in the from stage.
+		return nil, fmt.Errorf("stage from with mounts: %w", errStapelFiles)
+	}
+	switch {
+	case st.Scratch:
+		img, err := registry.ScratchImage(w.platform)
+		if err != nil {
+			return nil, err
+		}
+		return b.Storage.ImagePush(img, registry.AddLabels), nil
+	case w.img.Stapel.FromImage != "":
+		base, err := b.stapelBase(ctx, w)
+		if err != nil {
+			return nil, err
+		}
+		return b.Storage.ConfigPush(base, registry.AddLabels), nil
+	}
+	ext, err := b.Storage.External(ctx, st.BaseRef)
+	if err != nil {
+		return nil, err
+	}
+	img, err := ext.Image(w.platform)
+	if err != nil {
+		return nil, err
+	}
+	return b.Storage.ImagePush(img, registry.AddLabels), nil
+}
+
+// stapelShell runs a user stage's commands on the engine over the previous
+// stage as stored.
+func (b *Build) stapelShell(ctx context.Context, w *stapelWalk, st *stapel.Stage) (registry.PushFunc, error) {
+	sb, ok := b.Builder.(ShellBuilder)
+	if !ok {
+		return nil, fmt.Errorf("stage %s: the builder cannot run shell commands", st.Name)
+	}
+	secrets, err := b.secrets(w.img)
+	if err != nil {
+		return nil, err
+	}
+	req := ShellRequest{
+		Image: w.img, Platform: w.platform, Stage: string(st.Name), Base: w.prev.Ref.String(),
+		Commands: shellCommands(w.img.Stapel.Shell, st.Name), Mounts: b.shellMounts(w.img),
+		Secrets: secrets, Network: w.img.Stapel.Network,
+	}
+	built, err := b.engineShell(ctx, sb, req)
+	if err != nil {
+		return nil, err
+	}
+	return built.Push, nil
+}
+
+// shellCommands are the commands of one user stage.
+func shellCommands(sh *config.Shell, stage stapel.StageName) []string {
+	if sh == nil {
+		return nil
+	}
+	switch stage {
+	case stapel.BeforeInstall:
+		return sh.BeforeInstall
+	case stapel.Install:
+		return sh.Install
+	case stapel.BeforeSetup:
+		return sh.BeforeSetup
+	case stapel.Setup:
+		return sh.Setup
+	}
+	return nil
+}
+
+// shellMounts are an image's mounts as its shell stages see them; a
+// build_dir is one cache volume per project and path, as werf keeps one
+// directory per project and path.
+func (b *Build) shellMounts(img *config.Image) []ShellMount {
+	out := make([]ShellMount, len(img.Stapel.Mounts))
+	for i, m := range img.Stapel.Mounts {
+		out[i] = ShellMount{To: m.To, Kind: m.Type(), FromPath: m.FromPath}
+		if m.Type() == config.MountBuildDir {
+			out[i].CacheKey = "dagwerf-build-dir-" + b.Config.Meta.Project + "-" + m.To
+		}
+	}
+	return out
+}
+
+// imageSpecChange is the imageSpec stage's change of the previous stage's
+// config.
+func (b *Build) imageSpecChange(img *config.Image, platform, where string) registry.ConfigChange {
+	return func(cfg *v1.ConfigFile, labels map[string]string) (*v1.ConfigFile, error) {
+		return imagespec.Apply(cfg, img.ImageSpec, imagespec.Options{
+			Platform: platform,
+			Project:  b.Config.Meta.Project,
+			Image:    img.Name,
+			Labels:   labels,
+			Warn:     func(w string) { fmt.Fprintf(b.Log, "%s: warning: %s\n", where, w) },
+		})
+	}
+}
