@@ -731,6 +731,9 @@ func (b *Build) stageRecord(ctx context.Context, t *Task, r *taskResult) (Report
 	}
 	rec := imageReport(r.desc, t.Platform, reported)
 	rec.WerfImageName, rec.ConfigType, rec.Final = t.Image.Name, "dockerfile", t.Image.Final
+	if t.Image.IsStapel() {
+		rec.ConfigType = "stapel"
+	}
 	if rec.Rebuilt {
 		rec.Reason = r.reason
 	}

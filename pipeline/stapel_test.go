@@ -151,6 +151,7 @@ func TestStapelConfigOnlyStages(t *testing.T) {
 		return out
 	}
 	assert.Equal(t, []string{"from", "dockerInstructions"}, names("base"))
+	assert.Equal(t, "stapel", report.Images["base"].ConfigType)
 	assert.Equal(t, []string{"from", "imageSpec"}, names("app"))
 	assert.Equal(t, []string{"from", "dockerInstructions"}, names("empty"))
 

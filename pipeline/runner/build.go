@@ -73,7 +73,7 @@ func (b Build) Run(ctx context.Context) (*pipeline.Report, error) {
 		Config: cfg, Snapshot: snap, Plan: plan, Storage: st.Storage, Builder: eng,
 		CustomTags: b.CustomTags, Version: "dagwerf-" + b.Version, Loose: b.Project.Loose,
 		Log: out, LogPretty: b.Pretty, LookupEnv: b.Project.LookupEnv, KeepGoing: b.KeepGoing,
-		Records:   b.Storage.Repo != "",
+		Records: b.Storage.Repo != "", GitCacheDir: b.Storage.GitCacheDir(),
 		Explainer: &pipeline.Explainer{Snapshot: snap, Storage: st.Storage, LoadAt: b.Project.LoadAt},
 	}).Run(ctx)
 	if err != nil {
