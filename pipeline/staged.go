@@ -256,6 +256,16 @@ type StageDigest struct {
 	Image  string `json:"image"`
 	Name   string `json:"name"`
 	Digest string `json:"digest"`
+	// Inputs are what the digest was made of, by name, where the stage's
+	// kind tells them (Stapel, dockerfile and imageSpec stages): werf's
+	// calculateDigest arguments, then what the stage's dependencies hash.
+	Inputs []DigestInput `json:"inputs,omitempty"`
+}
+
+// DigestInput is one named input of a digest.
+type DigestInput struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }
 
 // StageDigests are an image's stages for a platform in build order, its last
@@ -270,7 +280,7 @@ func StageDigests(ctx context.Context, cfg *config.Config, calc *stages.Calculat
 		if err != nil {
 			return nil, err
 		}
-		list := []StageDigest{{Image: img.Name, Name: stageDockerfile, Digest: stage.Digest}}
+		list := []StageDigest{{Image: img.Name, Name: stageDockerfile, Digest: stage.Digest, Inputs: dockerfileInputs(stage)}}
 		if img.ImageSpec == nil {
 			return list, nil
 		}
@@ -278,7 +288,7 @@ func StageDigests(ctx context.Context, cfg *config.Config, calc *stages.Calculat
 		if err != nil {
 			return nil, err
 		}
-		return append(list, StageDigest{Image: img.Name, Name: stageImageSpec, Digest: spec}), nil
+		return append(list, StageDigest{Image: img.Name, Name: stageImageSpec, Digest: spec, Inputs: imageSpecInputs(platform, stage.Digest, img.ImageSpec)}), nil
 	}
 	errorf := func(err error) error { return fmt.Errorf("image %q (%s): %w", img.LogName(), platform, err) }
 	if storage == nil {

@@ -200,7 +200,7 @@ func (s *Stapel) StageDigests(ctx context.Context, img *config.Image, platform s
 	}
 	out := make([]StageDigest, len(a.Stages))
 	for i, st := range a.Stages {
-		out[i] = StageDigest{Image: img.Name, Name: string(st.Name), Digest: st.Digest}
+		out[i] = StageDigest{Image: img.Name, Name: string(st.Name), Digest: st.Digest, Inputs: stapelInputs(st)}
 	}
 	return out, nil
 }

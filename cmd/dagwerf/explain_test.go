@@ -63,3 +63,27 @@ func TestDigestStages(t *testing.T) {
 		assert.Equal(t, m[1], m[2], "the image is its last stage")
 	}
 }
+
+// --log-debug names what each digest is made of; werf's golden value for
+// `FROM alpine:latest` / `RUN echo hello` (full_dockerfile_test.go) shows in it.
+func TestDigestLogDebug(t *testing.T) {
+	r := gittest.New(t)
+	r.CommitFiles(map[string]string{
+		"werf.yaml":  "configVersion: 1\nproject: p\n---\nimage: app\ndockerfile: Dockerfile\n---\nimage: tool\nfrom: alpine:3.20\nshell:\n  install: [make]\n",
+		"Dockerfile": "FROM alpine:latest\nRUN echo hello\n",
+	})
+	stdout, stderr, code := dagwerf(t, nil, "digest", "--dir", r.Dir, "--log-debug", "--platform", "linux/amd64")
+	assert.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "app linux/amd64 0883bdbcff5e101c016d27f63b08bc4bddcc655837e06f4b801c942f\n  app dockerfile 0883bdbcff5e101c016d27f63b08bc4bddcc655837e06f4b801c942f\n")
+	assert.Contains(t, stdout, `    StageDependencies = "b9d5527ee7a7047747bce5fb5fd1d7ab2b687f141a91151620098b60c2ad0eae"`+"\n")
+	assert.Contains(t, stdout, `    StageDependencies: instruction Dockerfile:2 RUN echo hello = "RUN echo hello"`+"\n")
+	assert.Contains(t, stdout, "  tool install ")
+	assert.Contains(t, stdout, `    StageDependencies: shell.install[0] = "make"`+"\n")
+
+	stdout, _, code = dagwerf(t, map[string]string{"WERF_LOG_DEBUG": "1"}, "digest", "--dir", r.Dir, "--json", "--platform", "linux/amd64", "app")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, stdout, `"name": "StageName"`)
+
+	stdout, _, _ = dagwerf(t, nil, "digest", "--dir", r.Dir, "--stages", "--platform", "linux/amd64", "app")
+	assert.NotContains(t, stdout, "StageName", "inputs only with --log-debug")
+}

@@ -27,6 +27,8 @@ type Digest struct {
 	Against string
 	// Stages adds each image's stages in build order, its last stage last.
 	Stages bool
+	// Debug adds each stage's digest inputs by name (--log-debug).
+	Debug bool
 
 	noStorage bool // no storage to read dependencies' stages from (the module without a repo)
 }
@@ -103,7 +105,12 @@ func (d Digest) Run(ctx context.Context) ([]DigestLine, error) {
 			failed = append(failed, err.Error())
 		} else {
 			line.Digest = list[len(list)-1].Digest
-			if d.Stages {
+			if !d.Debug {
+				for i := range list {
+					list[i].Inputs = nil
+				}
+			}
+			if d.Stages || d.Debug {
 				line.Stages = list
 			}
 			if explainer != nil {
@@ -148,6 +155,11 @@ func WriteDigests(w io.Writer, lines []DigestLine, asJSON bool) error {
 		for _, st := range l.Stages {
 			if _, err := fmt.Fprintf(w, "  %s %s %s\n", config.LogName(st.Image), st.Name, st.Digest); err != nil {
 				return err
+			}
+			for _, in := range st.Inputs {
+				if _, err := fmt.Fprintf(w, "    %s = %q\n", in.Name, in.Value); err != nil {
+					return err
+				}
 			}
 		}
 		if l.Explanation == nil {
