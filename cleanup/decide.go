@@ -152,7 +152,7 @@ func decide(inv *registry.Inventory, git history, p policies) (*plan, error) {
 	if !p.cleanup.DisableBuiltWithinLastNHoursPolicy && p.keepHours > 0 {
 		window := time.Duration(p.keepHours) * time.Hour
 		for _, st := range pl.stages.order {
-			if newest, ok := builtWithin(st, p.now, window); ok {
+			if newest, ok := pl.stages.builtWithin(st, p.now, window); ok {
 				pl.stages.protect(st, fmt.Sprintf("built within last %d hours", p.keepHours), newest, false)
 			}
 		}
@@ -227,24 +227,30 @@ func decide(inv *registry.Inventory, git history, p policies) (*plan, error) {
 }
 
 // builtWithin reports whether a stage (any image of a manifest list) was
-// built or published within the window, and how long ago.
-func builtWithin(st *stage, now time.Time, window time.Duration) (string, bool) {
-	var times []time.Time
+// built or published within the window, and how long ago. A manifest list's
+// tag has no time: its images' stage tags tell when they were published.
+func (s *stageSet) builtWithin(st *stage, now time.Time, window time.Duration) (string, bool) {
+	var created []time.Time
+	var published []int64
 	if st.Index {
 		for _, p := range st.Platforms {
-			times = append(times, p.Created)
+			created = append(created, p.Created)
+			for _, img := range s.byImg[p.Manifest] {
+				published = append(published, img.millis)
+			}
 		}
 	} else {
-		times = append(times, st.Created)
+		created = append(created, st.Created)
+		published = append(published, st.millis)
 	}
-	for _, t := range times {
+	for _, t := range created {
 		// werf: hours since creation <= N.
 		if now.Sub(t).Hours() <= window.Hours() {
 			return "created " + ago(now.Sub(t)), true
 		}
 	}
-	if st.millis > 0 {
-		if pub := time.UnixMilli(st.millis); now.Sub(pub).Hours() <= window.Hours() {
+	for _, ms := range published {
+		if pub := time.UnixMilli(ms); ms > 0 && now.Sub(pub).Hours() <= window.Hours() {
 			return "published " + ago(now.Sub(pub)), true
 		}
 	}

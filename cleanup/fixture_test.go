@@ -199,8 +199,19 @@ func (p *project) tags() []string {
 	return tags
 }
 
+// cleanupWith runs the cleanup with werf.yaml's settings changed by edit.
+func (p *project) cleanupWith(edit func(*cleanup.Options)) (*cleanup.Report, string, error) {
+	p.t.Helper()
+	return p.run(cleanup.Options{}, edit)
+}
+
 // cleanup runs the cleanup of the project's repository.
 func (p *project) cleanup(o cleanup.Options, storage ...registry.Option) (*cleanup.Report, string, error) {
+	p.t.Helper()
+	return p.run(o, nil, storage...)
+}
+
+func (p *project) run(o cleanup.Options, edit func(*cleanup.Options), storage ...registry.Option) (*cleanup.Report, string, error) {
 	p.t.Helper()
 	snap, err := source.Open(p.git.Dir)
 	require.NoError(p.t, err)
@@ -214,6 +225,9 @@ func (p *project) cleanup(o cleanup.Options, storage ...registry.Option) (*clean
 		o.Images = append(o.Images, img.Name)
 	}
 	o.Cleanup, o.GitWorktree = cfg.Meta.Cleanup, cfg.Meta.GitWorktree
+	if edit != nil {
+		edit(&o)
+	}
 	if o.Now == nil {
 		o.Now = func() time.Time { return p.now }
 	}
@@ -247,4 +261,26 @@ func withoutAll(all []string, drop ...[]string) []string {
 		}
 	}
 	return out
+}
+
+// retag gives the manifest under tag another tag.
+func (p *project) retag(tag, another string) {
+	p.t.Helper()
+	src, err := name.NewTag(p.repo + ":" + tag)
+	require.NoError(p.t, err)
+	desc, err := remote.Get(src)
+	require.NoError(p.t, err)
+	dst, err := name.NewTag(p.repo + ":" + another)
+	require.NoError(p.t, err)
+	require.NoError(p.t, remote.Put(dst, desc))
+}
+
+// digest is the manifest digest under tag.
+func (p *project) digest(tag string) string {
+	p.t.Helper()
+	ref, err := name.NewTag(p.repo + ":" + tag)
+	require.NoError(p.t, err)
+	desc, err := remote.Head(ref)
+	require.NoError(p.t, err)
+	return desc.Digest.String()
 }

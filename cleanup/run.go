@@ -54,13 +54,18 @@ func Run(ctx context.Context, s *registry.Storage, git *source.History, o Option
 	if o.Out == nil {
 		o.Out = io.Discard
 	}
-	gitPolicy := !o.Cleanup.Disable && !o.Cleanup.DisableGitHistoryBasedPolicy
-	if gitPolicy && (o.GitWorktree.ForceShallowClone == nil || !*o.GitWorktree.ForceShallowClone) {
+	var commits history = git
+	if !o.Cleanup.Disable && !o.Cleanup.DisableGitHistoryBasedPolicy {
 		shallow, err := git.Shallow()
 		if err != nil {
 			return nil, err
 		}
-		if shallow {
+		forced := o.GitWorktree.ForceShallowClone != nil && *o.GitWorktree.ForceShallowClone
+		switch {
+		case shallow && forced:
+			// The history ends where the clone does.
+			commits = shallowHistory{git}
+		case shallow:
 			return nil, fmt.Errorf("%w: the git repository %s has only part of its history, and the git-history-based cleanup walks all of each kept branch's history: stages those branches still need would look unused. Nothing was deleted. Fetch the whole history first: git fetch --unshallow origin (GitHub Actions: actions/checkout with fetch-depth: 0; GitLab CI: GIT_DEPTH: 0); or, to clean up with the history there is, set gitWorktree.forceShallowClone: true in werf.yaml", ErrShallowClone, git.RepoDir())
 		}
 	}
@@ -104,7 +109,7 @@ func Run(ctx context.Context, s *registry.Storage, git *source.History, o Option
 		return nil, err
 	}
 
-	pl, err := decideWithConcurrent(inv, delta, git, p)
+	pl, err := decideWithConcurrent(inv, delta, commits, p)
 	if err != nil {
 		return nil, err
 	}
@@ -176,4 +181,16 @@ func knownDigests(inv *registry.Inventory) map[string]v1.Hash {
 		out[st.ID] = st.Manifest
 	}
 	return out
+}
+
+// shallowHistory is a shallow clone's history, taken as it is
+// (gitWorktree.forceShallowClone): a commit beyond its depth has no parents.
+type shallowHistory struct{ *source.History }
+
+func (h shallowHistory) Commit(hash string) (*source.Commit, error) {
+	c, err := h.History.Commit(hash)
+	if errors.Is(err, source.ErrCommitNotFound) {
+		return &source.Commit{Hash: hash}, nil
+	}
+	return c, err
 }
