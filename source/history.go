@@ -213,3 +213,14 @@ func (h *History) HasCommit(hash string) (bool, error) {
 	}
 	return err == nil, err
 }
+
+// HasRemote reports whether the repository has the remote name.
+func (h *History) HasRemote(name string) (bool, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, err := h.repo.Remote(name)
+	if errors.Is(err, git.ErrRemoteNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
