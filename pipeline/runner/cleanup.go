@@ -28,7 +28,11 @@ type Cleanup struct {
 	KeepListPath string // --keep-list: a file of tags to keep, one a line
 	WithoutKube  bool   // --without-kube
 	Kube         cleanup.KubeAccess
-	Version      string
+	// NoFetch reads origin's branches and tags as the repository has them,
+	// where werf.yaml would have them fetched first (the Dagger module, whose
+	// container cannot reach the caller's origin).
+	NoFetch bool
+	Version string
 
 	Out io.Writer // every decision, and what was deleted
 	Err io.Writer // warnings
@@ -59,7 +63,7 @@ func (c Cleanup) Run(ctx context.Context) (*cleanup.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !meta.Cleanup.Disable && !meta.Cleanup.DisableGitHistoryBasedPolicy {
+	if !meta.Cleanup.Disable && !meta.Cleanup.DisableGitHistoryBasedPolicy && !c.NoFetch {
 		if err := syncOrigin(ctx, history, meta.GitWorktree.AllowFetchOriginBranchesAndTags, meta.GitWorktree.ForceShallowClone, out); err != nil {
 			return nil, err
 		}
