@@ -78,10 +78,10 @@ func decide(inv *registry.Inventory, git history, p policies) (*plan, error) {
 	if p.cleanup.Disable {
 		// werf deletes only the managed-image and meta records.
 		for _, name := range inv.ManagedImages {
-			pl.deleteManaged = append(pl.deleteManaged, Item{Repo: inv.Repo, Tag: registry.ManagedImageTag(name), Type: TypeManagedImage, Reason: "cleanup is disabled in werf.yaml (cleanup.disable): only records are deleted"})
+			pl.deleteManaged = append(pl.deleteManaged, Item{Repo: inv.Repo, Tag: registry.ManagedImageTag(name), Type: TypeManagedImage, Reason: "cleanup is disabled in werf.yaml (cleanup.disable): only records are deleted", ImageName: name})
 		}
 		for _, m := range inv.Meta {
-			pl.deleteMeta = append(pl.deleteMeta, Item{Repo: inv.Repo, Tag: m.Tag, Type: TypeMeta, Reason: "cleanup is disabled in werf.yaml (cleanup.disable): only records are deleted"})
+			pl.deleteMeta = append(pl.deleteMeta, Item{Repo: inv.Repo, Tag: m.Tag, Type: TypeMeta, Reason: "cleanup is disabled in werf.yaml (cleanup.disable): only records are deleted", ID: m.ImageHash, StageID: m.StageID, Commit: m.Commit})
 		}
 		return pl, nil
 	}
@@ -141,7 +141,7 @@ func decide(inv *registry.Inventory, git history, p policies) (*plan, error) {
 		}
 	} else {
 		for _, m := range inv.Meta {
-			pl.deleteMeta = append(pl.deleteMeta, Item{Repo: inv.Repo, Tag: m.Tag, Type: TypeMeta, Reason: "the git-history-based policy is off (cleanup.disableGitHistoryBasedPolicy): werf deletes every meta record"})
+			pl.deleteMeta = append(pl.deleteMeta, Item{Repo: inv.Repo, Tag: m.Tag, Type: TypeMeta, Reason: "the git-history-based policy is off (cleanup.disableGitHistoryBasedPolicy): werf deletes every meta record", ID: m.ImageHash, StageID: m.StageID, Commit: m.Commit})
 		}
 	}
 

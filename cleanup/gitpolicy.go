@@ -108,7 +108,8 @@ func (pl *plan) gitPolicy(git history, metas []*imageMeta, p policies) error {
 	for _, m := range metas {
 		if m.unknownImage {
 			for _, c := range m.missing {
-				pl.deleteMeta = append(pl.deleteMeta, Item{Repo: pl.repo, Tag: m.tags[c], Type: TypeMeta, Reason: "no image of werf.yaml and no managed-image record has the hash " + m.unknownImageHashID})
+				pl.deleteMeta = append(pl.deleteMeta, Item{Repo: pl.repo, Tag: m.tags[c], Type: TypeMeta, Reason: "no image of werf.yaml and no managed-image record has the hash " + m.unknownImageHashID,
+					ID: m.unknownImageHashID, StageID: m.stageID, Commit: c})
 			}
 		}
 	}
@@ -122,7 +123,7 @@ func (pl *plan) imageMetaDeletions(metas []*imageMeta, expected stageCommits, re
 		byStage[m.stageID] = m
 	}
 	add := func(m *imageMeta, commit, why string) {
-		pl.deleteMeta = append(pl.deleteMeta, Item{Repo: pl.repo, Tag: m.tags[commit], Type: TypeMeta, Reason: why})
+		pl.deleteMeta = append(pl.deleteMeta, Item{Repo: pl.repo, Tag: m.tags[commit], Type: TypeMeta, Reason: why, ImageName: m.image, StageID: m.stageID, Commit: commit})
 	}
 	var unlinked []string
 	for id := range expected {

@@ -3,7 +3,6 @@ package cleanup
 import (
 	"fmt"
 	"io"
-	"strings"
 )
 
 // printPlan prints every decision: the keep policies and the references they
@@ -42,8 +41,16 @@ func printPlan(w io.Writer, pl *plan, p policies, dryRun bool) {
 	}
 	fmt.Fprintf(w, "To delete: %d tags\n", len(del))
 	for _, it := range del {
-		fmt.Fprintf(w, "  %s %s %s  (%s)\n", verb, strings.ReplaceAll(string(it.Type), "-", " "), qualified(pl.repo, it), it.Reason)
+		fmt.Fprintf(w, "  %s %s %s  (%s)\n", verb, typeWords[it.Type], qualified(pl.repo, it), it.Reason)
 	}
+}
+
+// typeWords say what an item is, in the output.
+var typeWords = map[ItemType]string{
+	TypeStage: "stage", TypeFinalStage: "final stage", TypeCacheStage: "cache stage",
+	TypeRejectedStage: "rejected stage", TypeRejectedMark: "rejected marker", TypeMeta: "meta record",
+	TypeManagedImage: "managed-image record", TypeCustomTag: "custom tag", TypeCustomTagMeta: "custom tag record",
+	TypeImportMeta: "import record",
 }
 
 // qualified names a tag; one of --repo by its tag alone.

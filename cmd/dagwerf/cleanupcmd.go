@@ -43,11 +43,22 @@ a shallow clone is refused.`,
 	env.intFlag(fs, &c.Parallel, "parallel-tasks-limit", "WERF_PARALLEL_TASKS_LIMIT", cleanup.DefaultParallel, "registry requests at once ($WERF_PARALLEL_TASKS_LIMIT)")
 	env.intFlag(fs, &keepHours, "keep-stages-built-within-last-n-hours", "WERF_KEEP_STAGES_BUILT_WITHIN_LAST_N_HOURS", cleanup.DefaultKeepHours, "keep stages built within the last hours; 0 turns the policy off (default $WERF_KEEP_STAGES_BUILT_WITHIN_LAST_N_HOURS, else werf.yaml's cleanup.keepImagesBuiltWithinLastNHours, else 2)")
 	env.stringFlag(fs, &c.KeepListPath, "keep-list", "WERF_KEEP_LIST", "", "a file of tags to keep whatever else, one a line ($WERF_KEEP_LIST)")
+	var saveReport bool
+	var reportPath string
+	env.boolFlag(fs, &saveReport, "save-cleanup-report", "", "WERF_SAVE_CLEANUP_REPORT", false, "write werf's cleanup report: what was kept and deleted, and why ($WERF_SAVE_CLEANUP_REPORT)")
+	env.stringFlag(fs, &reportPath, "cleanup-report-path", "WERF_CLEANUP_REPORT_PATH", "", "where: a .json file (default $WERF_CLEANUP_REPORT_PATH or "+runner.DefaultCleanupReportPath+")")
 	addKubeFlags(fs, env, c)
 
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		c.Project, c.Storage, c.Version = *project, *storage, version
 		c.Out, c.Err = cmd.OutOrStdout(), cmd.ErrOrStderr()
+		if saveReport {
+			p, err := runner.CleanupReportPath(reportPath)
+			if err != nil {
+				return err
+			}
+			c.ReportPath = p
+		}
 		if _, fromEnv := env.value("WERF_KEEP_STAGES_BUILT_WITHIN_LAST_N_HOURS"); fromEnv || cmd.Flags().Changed("keep-stages-built-within-last-n-hours") {
 			if keepHours < 0 {
 				return fmt.Errorf("--keep-stages-built-within-last-n-hours %d: cannot be negative", keepHours)

@@ -62,8 +62,13 @@ func TestCleanupCommand(t *testing.T) {
 	assert.Contains(t, stdout, "would delete stage "+before[0]+"  (no meta record links it to a commit the repository has; time policy off; no kept stage needs it)")
 	assert.Equal(t, before, listTags(t, repo))
 
-	stdout, stderr, code = dagwerf(t, nil, append(common, "--keep-stages-built-within-last-n-hours", "0")...)
+	report := filepath.Join(t.TempDir(), "cleanup")
+	stdout, stderr, code = dagwerf(t, nil, append(common, "--keep-stages-built-within-last-n-hours", "0", "--save-cleanup-report", "--cleanup-report-path", report)...)
 	require.Equal(t, 0, code, stderr)
+	data, err := os.ReadFile(report + ".json")
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"command": "cleanup", "dryRun": false, "repo": "`+repo+`", "kept": [],
+		"deleted": [{"type": "stage", "tag": "`+before[0]+`", "reason": "no meta record links it to a commit the repository has; time policy off; no kept stage needs it"}]}`, string(data))
 	assert.Contains(t, stdout, "Fetching origin's branches and tags")
 	assert.Contains(t, stdout, "Deleted 1 tags")
 	assert.Equal(t, []string{"cleanup"}, listTags(t, repo), "the stage is gone; werf's cleanup record is written")

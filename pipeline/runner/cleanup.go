@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -32,7 +33,10 @@ type Cleanup struct {
 	// where werf.yaml would have them fetched first (the Dagger module, whose
 	// container cannot reach the caller's origin).
 	NoFetch bool
-	Version string
+	// ReportPath is where werf's cleanup report is written (JSON), "" for
+	// none (--save-cleanup-report, --cleanup-report-path).
+	ReportPath string
+	Version    string
 
 	Out io.Writer // every decision, and what was deleted
 	Err io.Writer // warnings
@@ -52,6 +56,9 @@ func (c Cleanup) Run(ctx context.Context) (*cleanup.Report, error) {
 	}
 	keepList, err := readKeepList(c.KeepListPath)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkWritable(c.ReportPath); err != nil {
 		return nil, err
 	}
 	snap, cfg, err := c.Project.Load()
@@ -98,11 +105,50 @@ func (c Cleanup) Run(ctx context.Context) (*cleanup.Report, error) {
 	for _, img := range cfg.Images {
 		images = append(images, img.Name)
 	}
-	return cleanup.Run(ctx, st.Storage, history, cleanup.Options{
+	rep, err := cleanup.Run(ctx, st.Storage, history, cleanup.Options{
 		Images: images, Cleanup: meta.Cleanup, GitWorktree: meta.GitWorktree,
 		KeepHours: c.KeepHours, KeepList: keepList, Deployed: deployed,
 		DryRun: c.DryRun, Parallel: c.Parallel, Out: out,
 	})
+	if rep != nil && c.ReportPath != "" {
+		err = errors.Join(err, rep.Save(c.ReportPath, "cleanup", c.Storage.Repo, c.Storage.FinalRepo))
+	}
+	return rep, err
+}
+
+// DefaultCleanupReportPath is werf's.
+const DefaultCleanupReportPath = ".werf-cleanup-report.json"
+
+// CleanupReportPath is werf's reading of --cleanup-report-path: "" is the
+// default, a path without an extension gets .json, any other is an error.
+func CleanupReportPath(p string) (string, error) {
+	switch ext := filepath.Ext(p); {
+	case p == "":
+		return DefaultCleanupReportPath, nil
+	case ext == ".json":
+		return p, nil
+	case ext == "":
+		return p + ".json", nil
+	default:
+		return "", fmt.Errorf("--cleanup-report-path %s: the extension must be .json or none", p)
+	}
+}
+
+// checkWritable fails before anything is deleted when the report could not
+// be written after.
+func checkWritable(path string) error {
+	if path == "" {
+		return nil
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("cleanup report %s is a directory", path)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp")
+	if err != nil {
+		return fmt.Errorf("cleanup report %s cannot be written: %w", path, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
 
 // syncOrigin fetches origin's branches and tags as werf's cleanup does first
