@@ -136,7 +136,9 @@ func (x *executor) groups(ctx context.Context, groups [][]Item) error {
 func (x *executor) one(ctx context.Context, it Item) (ok bool, err error) {
 	d := x.deleters[it.Repo]
 	if d == nil {
-		x.fail(it, "its repository refuses to delete")
+		if it.Type != TypeCacheStage { // a cache repo that refuses was warned of
+			x.fail(it, "its repository refuses to delete")
+		}
 		return false, nil
 	}
 	_, err = d.Delete(ctx, it.Tag)
@@ -159,6 +161,10 @@ func (x *executor) one(ctx context.Context, it Item) (ok bool, err error) {
 		return false, nil
 	case ctx.Err() != nil:
 		return false, ctx.Err()
+	case it.Type == TypeCacheStage:
+		// werf: a cache repo that cannot be cleaned is a warning.
+		fmt.Fprintf(x.o.Out, "Warning: %s:%s stays in the cache repo: %v\n", it.Repo, it.Tag, err)
+		return false, nil
 	default:
 		x.fail(it, err.Error())
 		return false, nil

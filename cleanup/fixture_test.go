@@ -284,3 +284,26 @@ func (p *project) digest(tag string) string {
 	require.NoError(p.t, err)
 	return desc.Digest.String()
 }
+
+// copyTo copies the image under tag into another repository.
+func (p *project) copyTo(tag, repo string) {
+	p.t.Helper()
+	src, err := name.NewTag(p.repo + ":" + tag)
+	require.NoError(p.t, err)
+	img, err := remote.Image(src)
+	require.NoError(p.t, err)
+	dst, err := name.NewTag(repo + ":" + tag)
+	require.NoError(p.t, err)
+	require.NoError(p.t, remote.Write(dst, img))
+}
+
+// listOf lists another repository.
+func (p *project) listOf(repo string) []string {
+	p.t.Helper()
+	r, err := name.NewRepository(repo)
+	require.NoError(p.t, err)
+	tags, err := remote.List(r)
+	require.NoError(p.t, err)
+	slices.Sort(tags)
+	return tags
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -276,4 +277,28 @@ func TestCleanupKeepHoursFlag(t *testing.T) {
 		assert.Contains(t, rep.KeptStages(), p.reports[l].Images["worker"].DockerTag, l)
 	}
 	assert.NotContains(t, rep.KeptStages(), p.reports["O1"].Images["worker"].DockerTag, "200 hours old")
+}
+
+// A stage deleted from --repo goes from the --cache-repo too; what is kept
+// stays there.
+func TestCleanupCacheRepo(t *testing.T) {
+	p := history(t)
+	cache := p.reg.Host + "/cache"
+	var stages []string
+	for _, tag := range p.tags() {
+		if _, _, ok := registry.ParseStageTag(tag); ok && len(tag) == 70 {
+			stages = append(stages, tag)
+			p.copyTo(tag, cache)
+		}
+	}
+	rep, out, err := p.cleanup(cleanup.Options{}, registry.WithCacheRepos(cache))
+	require.NoError(t, err, out)
+	deleted := rep.DeletedTags(cache)
+	require.NotEmpty(t, deleted)
+	for _, tag := range stages {
+		_, kept := rep.KeptStages()[tag]
+		assert.Equal(t, !kept, slices.Contains(deleted, tag), tag)
+	}
+	left := p.listOf(cache)
+	assert.Equal(t, withoutAll(stages, deleted), left)
 }

@@ -80,7 +80,14 @@ func scanReference(git commitReader, ref *refToScan, expected stageCommits, stop
 	if len(refExpected) == 0 {
 		return nil, stop, stageCommits{}, nil
 	}
-	s := &scanner{git: git, expected: refExpected, reached: stageCommits{}, stop: stop, scanned: map[string]bool{}, depthLimit: ref.depthLimit}
+	s := &scanner{git: git, expected: refExpected, reached: stageCommits{}, stop: stop, scanned: map[string]bool{}, depthLimit: ref.depthLimit, byCommit: map[string][]string{}}
+	for id, commits := range refExpected {
+		for _, c := range commits {
+			if !slices.Contains(s.byCommit[c], id) {
+				s.byCommit[c] = append(s.byCommit[c], id)
+			}
+		}
+	}
 	if err := s.walk(ref.Commit); err != nil {
 		return nil, nil, nil, fmt.Errorf("scan commit %s: %w", ref.Commit, err)
 	}
@@ -154,6 +161,7 @@ type scanner struct {
 	scanned        map[string]bool
 	depth          int
 	depthLimit     int
+	byCommit       map[string][]string // commit → the expected stages it is a commit of
 }
 
 // walk visits the history breadth first from commit. A level ends early once
@@ -190,14 +198,11 @@ func (s *scanner) walk(commit string) error {
 
 // visit notes the stages commit reaches and returns its parents.
 func (s *scanner) visit(commit string) ([]string, error) {
-	hit := false
-	for id, commits := range s.expected {
-		if slices.Contains(commits, commit) {
-			hit = true
-			s.reached[id] = append(s.reached[id], commit)
-		}
+	ids := s.byCommit[commit]
+	for _, id := range ids {
+		s.reached[id] = append(s.reached[id], commit)
 	}
-	if hit {
+	if len(ids) > 0 {
 		s.reachedCommits = append(s.reachedCommits, commit)
 	}
 	c, err := s.git.Commit(commit)
