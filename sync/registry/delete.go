@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -80,15 +79,6 @@ func (s *Storage) NewDeleter(ctx context.Context, address string, doomed []strin
 	}
 	return d, nil
 }
-
-// Repo is the repository's address.
-func (d *Deleter) Repo() string { return d.r.address }
-
-// Role is the repository's flag (--repo, --cache-repo, --final-repo).
-func (d *Deleter) Role() string { return d.r.role }
-
-// Has reports whether the repository had tag when it was listed.
-func (d *Deleter) Has(tag string) bool { return slices.Contains(d.all, tag) }
 
 // probeDigest is a digest no manifest has.
 const probeDigest = "sha256:0000000000000000000000000000000000000000000000000000000000000000"

@@ -113,9 +113,6 @@ func ManagedImageName(tag string) (string, bool) {
 	return unslugImageName(id), true
 }
 
-// CustomTagMetaPrefix starts the tags of custom-tag records.
-const CustomTagMetaPrefix = customTagMetaPrefix
-
 // ParseStageTag reads a stage tag as werf's cleanup takes one: a 56-hex
 // digest, with or without -<13-digit unix millis>; millis is 0 for a bare
 // digest (a manifest list). werf checks only the lengths and the number; the
