@@ -172,7 +172,9 @@ func decide(inv *registry.Inventory, git history, p policies) (*plan, error) {
 			items = append(items, Item{Repo: inv.Repo, Tag: id, Type: TypeRejectedStage, Reason: "rejected: a build found it unusable (" + id + "-rejected)"})
 		}
 		for _, t := range customTags[id] {
-			items = append(items, Item{Repo: inv.Repo, Tag: t, Type: TypeCustomTag, Reason: "custom tag of the rejected stage " + id})
+			if tags[t] {
+				items = append(items, Item{Repo: inv.Repo, Tag: t, Type: TypeCustomTag, Reason: "custom tag of the rejected stage " + id})
+			}
 		}
 		items = append(items, Item{Repo: inv.Repo, Tag: id + "-rejected", Type: TypeRejectedMark, Reason: "marker of a rejected stage"})
 		pl.rejected = append(pl.rejected, items)
