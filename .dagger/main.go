@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"dagger/dagwerf/internal/dagger"
 
@@ -167,6 +168,101 @@ func (m *Dagwerf) Build(
 		return nil, err
 	}
 	return dag.Directory().WithNewFile("report.json", string(report)).File("report.json"), nil
+}
+
+// Cleanup deletes from repo (and its cache and final repos) the stages and
+// records that no kept git reference, recent build or running workload needs,
+// as werf's cleanup does, and returns every decision with its reason.
+// origin's branches and tags are read as source has them: this function's
+// container cannot reach the caller's origin, so fetch them first
+// (git fetch --prune --prune-tags origin '+refs/heads/*:refs/remotes/origin/*'),
+// from a full clone.
+// +cache="never"
+func (m *Dagwerf) Cleanup(
+	ctx context.Context,
+	// The project's git repository, with its history; by default the
+	// repository dagger is called from.
+	// +optional
+	source *dagger.Directory,
+	// The directory of werf.yaml inside source.
+	// +optional
+	dir string,
+	// Repository of the stages.
+	repo string,
+	// Repository final images were copied to.
+	// +optional
+	finalRepo string,
+	// Repositories stages were cached in.
+	// +optional
+	cacheRepo []string,
+	// Print what would be deleted, and why, without deleting.
+	// +optional
+	dryRun bool,
+	// Keep stages built within the last hours; -1 takes werf.yaml's
+	// keepImagesBuiltWithinLastNHours (else 2), 0 turns the policy off.
+	// +optional
+	// +default=-1
+	keepStagesBuiltWithinLastNHours int,
+	// Clean up without the Kubernetes-based policy.
+	// +optional
+	withoutKube bool,
+	// A kubeconfig whose contexts' workloads keep the images they run.
+	// +optional
+	kubeConfig *dagger.Secret,
+	// Only this context of the kubeconfig.
+	// +optional
+	kubeContext string,
+	// Registry requests at once.
+	// +optional
+	// +default=10
+	parallelTasksLimit int,
+	// +optional
+	insecureRegistry bool,
+	// +optional
+	skipTlsVerifyRegistry bool,
+	// Username for repo's registry.
+	// +optional
+	username string,
+	// Password or token for repo's registry.
+	// +optional
+	password *dagger.Secret,
+) (string, error) {
+	mod, work, err := m.module(ctx, source, dir)
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(work)
+	mod.Repo, mod.FinalRepo, mod.CacheRepos, mod.ParallelTasksLimit = repo, finalRepo, cacheRepo, parallelTasksLimit
+	mod.Insecure, mod.SkipTLSVerify = insecureRegistry, skipTlsVerifyRegistry
+	if (username == "") != (password == nil) {
+		return "", fmt.Errorf("credentials for %s: give both username and password", repo)
+	}
+	if password != nil {
+		secret, err := password.Plaintext(ctx)
+		if err != nil {
+			return "", err
+		}
+		mod.Credentials = append(mod.Credentials, runner.Credential{Registry: repo, Username: username, Password: secret})
+	}
+	opts := runner.ModuleCleanup{DryRun: dryRun, WithoutKube: withoutKube, KubeContext: kubeContext}
+	if keepStagesBuiltWithinLastNHours >= 0 {
+		opts.KeepHours = &keepStagesBuiltWithinLastNHours
+	}
+	if kubeConfig != nil {
+		if opts.KubeConfig, err = kubeConfig.Plaintext(ctx); err != nil {
+			return "", err
+		}
+	}
+	c, err := mod.Cleanup(work, opts)
+	if err != nil {
+		return "", err
+	}
+	var out strings.Builder
+	c.Out, c.Err = &out, os.Stderr
+	if _, err := c.Run(ctx); err != nil {
+		return out.String(), err
+	}
+	return out.String(), nil
 }
 
 // Plan prints the build plan: the sets of images a build runs, in order.

@@ -2,7 +2,9 @@ package config
 
 import (
 	"maps"
+	"regexp"
 	"slices"
+	"time"
 
 	"github.com/dagwerf/dagwerf/config/giterminism"
 )
@@ -25,15 +27,50 @@ type Meta struct {
 	Project       string
 	Build         Build
 	Cleanup       Cleanup
+	GitWorktree   GitWorktree
 }
 
-// Cleanup is the meta document's cleanup section, as far as a build reads it.
+// Cleanup is the meta document's cleanup section.
 type Cleanup struct {
 	Disable                            bool
 	DisableKubernetesBasedPolicy       bool
 	DisableGitHistoryBasedPolicy       bool
 	DisableBuiltWithinLastNHoursPolicy bool
-	KeepImagesBuiltWithinLastNHours    *int // nil: werf's default
+	KeepImagesBuiltWithinLastNHours    *int         // nil: werf's default
+	KeepPolicies                       []KeepPolicy // none: werf's default policies
+}
+
+// KeepPolicy is one of cleanup.keepPolicies: which git references keep images,
+// and how many images each of them keeps. Unset values are left nil here;
+// the cleanup applies werf's defaults to them.
+type KeepPolicy struct {
+	References         KeepReferences
+	ImagesPerReference *KeepLimit // nil: werf's default (the last image)
+}
+
+// KeepReferences selects git references: remote branches whose name (without
+// "origin/") matches Branch, or tags whose name matches Tag; exactly one is
+// set. A value written /…/ is a regular expression, any other an exact name;
+// both are anchored.
+type KeepReferences struct {
+	Branch *regexp.Regexp
+	Tag    *regexp.Regexp
+	Limit  *KeepLimit // nil: every matching reference
+}
+
+// KeepLimit is a limit by count (last), by age (in) or both, combined with
+// operator "And" or "Or" ("" when unset).
+type KeepLimit struct {
+	Last     *int
+	In       *time.Duration
+	Operator string
+}
+
+// GitWorktree is the meta document's gitWorktree section; nil is unset.
+type GitWorktree struct {
+	ForceShallowClone               *bool
+	AllowUnshallow                  *bool
+	AllowFetchOriginBranchesAndTags *bool
 }
 
 // GitHistoryRecords reports whether a build writes werf's records that link

@@ -215,6 +215,19 @@ func (m *mapping) boolean(key string, def bool) bool {
 	return def
 }
 
+// present reports whether key has a value other than null (yaml.v2 leaves a
+// pointer nil for both).
+func (m *mapping) present(key string) bool { return m.has(key) && !isNull(m.values[key]) }
+
+// optionalBool is boolean for a key whose absence werf tells from false.
+func (m *mapping) optionalBool(key string) *bool {
+	if !m.present(key) {
+		return nil
+	}
+	b := m.boolean(key, false)
+	return &b
+}
+
 // integer reads key as werf's yaml.v2 does into an int: 0x1f, 0o17, 017 and 1_000
 // are integers, and a float is truncated (1.9 is 1); absent or null is 0.
 func (m *mapping) integer(key string) int {

@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"regexp"
+	"strings"
+	"time"
 
 	yaml "sigs.k8s.io/yaml/goyaml.v3"
 )
@@ -34,8 +36,10 @@ func (d *docReader) decodeMeta(root *yaml.Node) (Meta, error) {
 		meta.Cleanup = d.decodeCleanup(s)
 	}
 	if s := m.sub("gitWorktree"); s != nil {
-		for _, k := range []string{"forceShallowClone", "allowUnshallow", "allowFetchOriginBranchesAndTags"} {
-			s.boolean(k, false)
+		meta.GitWorktree = GitWorktree{
+			ForceShallowClone:               s.optionalBool("forceShallowClone"),
+			AllowUnshallow:                  s.optionalBool("allowUnshallow"),
+			AllowFetchOriginBranchesAndTags: s.optionalBool("allowFetchOriginBranchesAndTags"),
 		}
 		s.done()
 	}
@@ -91,8 +95,7 @@ func (d *docReader) checkDeploy(m *mapping) {
 	m.done()
 }
 
-// decodeCleanup reads the cleanup section: what a build reads of it (whether
-// werf's git-history records are kept); keep policies are only checked.
+// decodeCleanup reads the cleanup section (pkg/config/raw_meta_cleanup.go).
 func (d *docReader) decodeCleanup(m *mapping) Cleanup {
 	c := Cleanup{
 		Disable:                            m.boolean("disable", false),
@@ -100,8 +103,12 @@ func (d *docReader) decodeCleanup(m *mapping) Cleanup {
 		DisableGitHistoryBasedPolicy:       m.boolean("disableGitHistoryBasedPolicy", false),
 		DisableBuiltWithinLastNHoursPolicy: m.boolean("disableBuiltWithinLastNHoursPolicy", false),
 	}
-	if m.has("keepImagesBuiltWithinLastNHours") {
+	if m.present("keepImagesBuiltWithinLastNHours") {
+		v := m.values["keepImagesBuiltWithinLastNHours"]
 		n := m.integer("keepImagesBuiltWithinLastNHours")
+		if n < 0 {
+			d.fail(v, m.keyPath("keepImagesBuiltWithinLastNHours"), "cannot be negative, got %d", n)
+		}
 		c.KeepImagesBuiltWithinLastNHours = &n
 	}
 	for i, p := range m.list("keepPolicies") {
@@ -111,26 +118,68 @@ func (d *docReader) decodeCleanup(m *mapping) Cleanup {
 			d.fail(p, pm.path, "a keep policy needs a references section")
 			return c
 		}
-		if (refs.str("tag") == "") == (refs.str("branch") == "") {
+		var policy KeepPolicy
+		tag, branch := refs.str("tag"), refs.str("branch")
+		switch {
+		case (tag == "") == (branch == ""):
 			d.fail(refs.node, refs.path, "set exactly one of tag and branch")
+		case branch != "":
+			policy.References.Branch = d.referenceRegexp(refs, "branch", branch)
+		default:
+			policy.References.Tag = d.referenceRegexp(refs, "tag", tag)
 		}
-		d.checkCleanupLimit(refs.sub("limit"))
+		policy.References.Limit = d.cleanupLimit(refs.sub("limit"))
 		refs.done()
-		d.checkCleanupLimit(pm.sub("imagesPerReference"))
+		policy.ImagesPerReference = d.cleanupLimit(pm.sub("imagesPerReference"))
 		pm.done()
+		c.KeepPolicies = append(c.KeepPolicies, policy)
 	}
 	m.done()
 	return c
 }
 
-func (d *docReader) checkCleanupLimit(limit *mapping) {
-	if limit == nil {
-		return
+// referenceRegexp is werf's reading of a reference name: /…/ is a regular
+// expression, anything else an exact name; either must match the whole name.
+func (d *docReader) referenceRegexp(m *mapping, key, value string) *regexp.Regexp {
+	expr := regexp.QuoteMeta(value)
+	if len(value) >= 2 && strings.HasPrefix(value, "/") && strings.HasSuffix(value, "/") {
+		expr = value[1 : len(value)-1]
 	}
-	limit.integer("last")
-	limit.str("in")
-	if op := limit.take("operator"); op != nil && op.Value != "Or" && op.Value != "And" {
-		d.fail(op, limit.keyPath("operator"), "expected Or or And, got %s", describe(op))
+	re, err := regexp.Compile("^" + expr + "$")
+	if err != nil {
+		d.fail(orNode(m.values[key], m.node), m.keyPath(key), "invalid regular expression %q: %v", value, err)
+		return nil
+	}
+	return re
+}
+
+// cleanupLimit reads a limit: last (a count), in (a Go duration such as 168h)
+// and operator (And or Or).
+func (d *docReader) cleanupLimit(limit *mapping) *KeepLimit {
+	if limit == nil {
+		return nil
+	}
+	l := &KeepLimit{}
+	if limit.present("last") {
+		n := limit.integer("last")
+		l.Last = &n
+	}
+	if limit.present("in") {
+		v := limit.values["in"]
+		s := limit.str("in")
+		dur, err := time.ParseDuration(s)
+		if err != nil {
+			d.fail(v, limit.keyPath("in"), "expected a duration such as 168h, got %q", s)
+		}
+		l.In = &dur
+	}
+	if op := limit.take("operator"); op != nil {
+		if op.Kind != yaml.ScalarNode || (op.Value != "Or" && op.Value != "And") {
+			d.fail(op, limit.keyPath("operator"), "expected Or or And, got %s", describe(op))
+		} else {
+			l.Operator = op.Value
+		}
 	}
 	limit.done()
+	return l
 }

@@ -3,6 +3,8 @@
 // a virtual commit whose blobs and trees are hashed exactly as `git add -A` would
 // hash them, so that the same content yields the same object hashes either way.
 //
-// It reads git objects and the working tree; it never writes to the repository and
-// knows nothing of werf.yaml or Dockerfiles.
+// It reads git objects and the working tree; it never writes to the repository
+// (except FetchOrigin, which updates origin's branches and tags before a cleanup
+// reads them) and knows nothing of werf.yaml or Dockerfiles. History reads the
+// references and commits the cleanup scans.
 package source

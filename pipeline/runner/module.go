@@ -173,3 +173,49 @@ func (m Module) DigestText(ctx context.Context, workDir string) (string, error) 
 	}
 	return b.String(), nil
 }
+
+// ModuleCleanup is what the module's cleanup function is given besides the
+// Module: werf's cleanup flags.
+type ModuleCleanup struct {
+	DryRun      bool
+	KeepHours   *int   // nil: werf.yaml's, else 2
+	WithoutKube bool   // clean up without the Kubernetes-based policy
+	KubeConfig  string // a kubeconfig's content; "" is none
+	KubeContext string
+}
+
+// Cleanup is the cleanup the module's cleanup function runs. origin's
+// branches and tags are read as the source has them: the function's
+// container cannot fetch the caller's origin, so the caller fetches first.
+func (m Module) Cleanup(workDir string, c ModuleCleanup) (Cleanup, error) {
+	if m.Repo == "" {
+		return Cleanup{}, ErrCleanupNeedsRepo
+	}
+	project, err := m.project()
+	if err != nil {
+		return Cleanup{}, err
+	}
+	storage, err := m.storage(workDir)
+	if err != nil {
+		return Cleanup{}, err
+	}
+	out := Cleanup{
+		Project: project, Storage: storage, DryRun: c.DryRun, KeepHours: c.KeepHours,
+		WithoutKube: c.WithoutKube, NoFetch: true, Version: m.Version,
+		Parallel: m.ParallelTasksLimit,
+	}
+	out.Kube.Context = c.KubeContext
+	if c.KubeConfig != "" {
+		out.Kube.ConfigPath = filepath.Join(workDir, "kubeconfig")
+		if err := os.WriteFile(out.Kube.ConfigPath, []byte(c.KubeConfig), 0o600); err != nil {
+			return Cleanup{}, fmt.Errorf("kubeConfig: %w", err)
+		}
+	} else if !c.WithoutKube {
+		// The function's container has no kubeconfig of its own to fall back on.
+		out.Kube.ConfigPath = filepath.Join(workDir, "no-kubeconfig")
+		if err := os.WriteFile(out.Kube.ConfigPath, nil, 0o600); err != nil {
+			return Cleanup{}, err
+		}
+	}
+	return out, nil
+}

@@ -209,3 +209,45 @@ func TestDigestCancelled(t *testing.T) {
 	assert.NotContains(t, err.Error(), "could not be computed")
 	assert.Empty(t, lines)
 }
+
+// The module's cleanup reads origin's branches as the source has them, and
+// without a kubeconfig given asks for --without-kube rather than reading the
+// function container's.
+func TestModuleCleanup(t *testing.T) {
+	r := gittest.New(t)
+	r.WithOrigin()
+	r.CommitFiles(project)
+	r.Git("push", "-q", "origin", "main")
+	reg := registrytest.New(t)
+	repo := reg.Host + "/shop"
+	enginetest.Prefill(t, r.Dir, repo)
+	m := runner.Module{Source: r.Dir, Repo: repo, Insecure: true, Version: "test", ParallelTasksLimit: 4}
+
+	_, err := runner.Module{Source: r.Dir}.Cleanup(t.TempDir(), runner.ModuleCleanup{})
+	require.ErrorIs(t, err, runner.ErrCleanupNeedsRepo)
+
+	c, err := m.Cleanup(t.TempDir(), runner.ModuleCleanup{})
+	require.NoError(t, err)
+	assert.True(t, c.NoFetch)
+	assert.Equal(t, 4, c.Parallel)
+	_, err = c.Run(context.Background())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "--without-kube")
+
+	zero := 0
+	kubeconfig := "apiVersion: v1\nkind: Config\ncontexts: [{name: prod, context: {cluster: prod}}]\nclusters: [{name: prod, cluster: {server: 'https://127.0.0.1:1'}}]\n"
+	c, err = m.Cleanup(t.TempDir(), runner.ModuleCleanup{KubeConfig: kubeconfig, KubeContext: "prod", KeepHours: &zero, DryRun: true})
+	require.NoError(t, err)
+	data, err := os.ReadFile(c.Kube.ConfigPath)
+	require.NoError(t, err)
+	assert.Equal(t, kubeconfig, string(data))
+	_, err = c.Run(context.Background())
+	require.Error(t, err, "the cluster does not answer")
+	assert.Contains(t, err.Error(), "Kubernetes context prod (all namespaces)")
+
+	c, err = m.Cleanup(t.TempDir(), runner.ModuleCleanup{WithoutKube: true, KeepHours: &zero, DryRun: true})
+	require.NoError(t, err)
+	rep, err := c.Run(context.Background())
+	require.NoError(t, err)
+	assert.Len(t, rep.Deleted, 2, "base and app: no records, no time policy")
+}

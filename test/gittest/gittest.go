@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Repo is a git worktree in a temporary directory.
@@ -46,9 +47,20 @@ func Env() []string {
 // Git runs git in the repository and returns its trimmed output; a failure fails the test.
 func (r *Repo) Git(args ...string) string {
 	r.t.Helper()
+	return r.GitAt(time.Time{}, args...)
+}
+
+// GitAt is Git with the author and committer dates (and a tag's tagger date)
+// set to when; the zero time keeps Env's fixed date.
+func (r *Repo) GitAt(when time.Time, args ...string) string {
+	r.t.Helper()
 	cmd := exec.Command("git", append([]string{"-c", "protocol.file.allow=always"}, args...)...)
 	cmd.Dir = r.Dir
 	cmd.Env = Env()
+	if !when.IsZero() {
+		d := when.UTC().Format(time.RFC3339)
+		cmd.Env = append(cmd.Env, "GIT_AUTHOR_DATE="+d, "GIT_COMMITTER_DATE="+d)
+	}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		r.t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
@@ -103,6 +115,25 @@ func (r *Repo) Remove(rel string) {
 	if err := os.RemoveAll(r.Path(rel)); err != nil {
 		r.t.Fatal(err)
 	}
+}
+
+// WithOrigin makes a bare repository beside the worktree and adds it as the
+// remote origin; it returns the bare repository's directory.
+func (r *Repo) WithOrigin() string {
+	r.t.Helper()
+	origin := filepath.Join(r.t.TempDir(), "origin.git")
+	r.Git("init", "-q", "--bare", "-b", "main", origin)
+	r.Git("remote", "add", "origin", origin)
+	return origin
+}
+
+// CommitAt stages everything and commits with the author and committer dates
+// set to when; it returns the commit hash.
+func (r *Repo) CommitAt(msg string, when time.Time) string {
+	r.t.Helper()
+	r.Git("add", "-A")
+	r.GitAt(when, "commit", "-q", "--allow-empty", "-m", msg)
+	return r.Git("rev-parse", "HEAD")
 }
 
 // Commit stages everything (`git add -A`) and commits; it returns the commit hash.
