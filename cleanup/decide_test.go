@@ -76,8 +76,8 @@ func TestDecideWerfRules(t *testing.T) {
 		},
 		CustomTags: []registry.CustomTagRecord{{Tag: "custom-tag-meta-rej", StageID: rejected, CustomTag: "rej"}},
 		Imports: []registry.ImportRecord{
-			{Tag: "import-metadata-1", Checksum: "sum-app", SourceStageID: appSrc},
-			{Tag: "import-metadata-2", Checksum: "sum-recent", SourceStageID: recentSrc},
+			{Tag: "import-metadata-1", ImportMetadata: registry.ImportMetadata{Checksum: "sum-app", SourceStageID: appSrc}},
+			{Tag: "import-metadata-2", ImportMetadata: registry.ImportMetadata{Checksum: "sum-recent", SourceStageID: recentSrc}},
 		},
 	}
 	inv.Tags = []string{rejected, rejected + "-rejected", "rej", "custom-tag-meta-rej", "import-metadata-1", "import-metadata-2"}

@@ -115,7 +115,8 @@ func (s *Storage) readImportMetadata(ctx context.Context, r *repo, id string) (*
 		return nil, fmt.Errorf("%s: %w: %v", r.tag(tag), ErrImportMetadataBroken, err)
 	}
 	l := cfg.Config.Labels
-	return &ImportMetadata{ImportSourceID: l[labelImportSourceID], SourceStageID: l[labelSourceStageID], Checksum: l[labelImportChecksum]}, nil
+	md := importMetadataOf(l)
+	return &md, nil
 }
 
 // brokenRecordCodes are the registry errors werf takes for a broken image
@@ -178,4 +179,9 @@ func (s *Storage) PutImportMetadata(ctx context.Context, m ImportMetadata, opts 
 		return nil
 	}
 	return err
+}
+
+// importMetadataOf reads a record's labels.
+func importMetadataOf(l map[string]string) ImportMetadata {
+	return ImportMetadata{ImportSourceID: l[labelImportSourceID], SourceStageID: l[labelSourceStageID], Checksum: l[labelImportChecksum]}
 }

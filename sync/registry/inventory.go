@@ -24,15 +24,12 @@ import (
 // read from their tags alone; no layer is read.
 
 // More of werf's records (see records.go for the others).
+// The import-metadata records' are in importmeta.go.
 const (
-	importMetadataPrefix = "import-metadata-"
 	// CleanupRecordTag is the record of the last cleanup.
 	CleanupRecordTag = "cleanup"
 
-	labelLastCleanup       = "lastcleanuptimestamp"
-	labelImportSourceID    = "import-source-id"
-	labelImportSourceStage = "source-stage-id"
-	labelImportChecksum    = "checksum"
+	labelLastCleanup = "lastcleanuptimestamp"
 )
 
 // Inventory is a repository as a cleanup reads it.
@@ -92,11 +89,9 @@ type CustomTagRecord struct {
 // ImportRecord is an import-metadata-<import source ID> record; Invalid is
 // set when its manifest is gone or broken (werf deletes it).
 type ImportRecord struct {
-	Tag            string
-	ImportSourceID string
-	SourceStageID  string
-	Checksum       string
-	Invalid        bool
+	Tag string
+	ImportMetadata
+	Invalid bool
 }
 
 // MetaImageHash is the hash of an image name in its meta records' tags.
@@ -438,7 +433,7 @@ func (ir *inventoryReader) importRecords(ctx context.Context, tags []string) ([]
 	for i, tag := range tags {
 		g.Go(func() error {
 			labels, err := ir.recordLabels(gctx, tag)
-			out[i] = ImportRecord{Tag: tag, ImportSourceID: labels[labelImportSourceID], SourceStageID: labels[labelImportSourceStage], Checksum: labels[labelImportChecksum]}
+			out[i] = ImportRecord{Tag: tag, ImportMetadata: importMetadataOf(labels)}
 			if errors.Is(err, errUnavailable) {
 				out[i].Invalid = true
 				return nil
