@@ -69,8 +69,8 @@ func helpFlags(help string) []string {
 // configuration is read, which images and platforms, the storage that
 // dependencies' stages are looked up in (a stage found only in a secondary repo
 // is copied under the stage lock, so --synchronization counts), --json, and
-// --explain with --against. No
-// build-only flag (parallelism, logging, reports, tags, --final-repo).
+// --explain with --against, --log-debug (the digests' inputs). No
+// build-only flag (parallelism, reports, tags, --final-repo).
 func TestDigestHelpListsExactlyItsFlags(t *testing.T) {
 	stdout, stderr, code := dagwerf(t, nil, "digest", "--help")
 	assert.Equal(t, 0, code, stderr)
@@ -78,7 +78,7 @@ func TestDigestHelpListsExactlyItsFlags(t *testing.T) {
 		"dir", "config", "config-templates-dir", "giterminism-config", "env", "dev", "loose-giterminism",
 		"platform", "final-images-only",
 		"repo", "cache-repo", "secondary-repo", "insecure-registry", "skip-tls-verify-registry", "docker-config", "synchronization",
-		"json", "stages", "explain", "against", "help",
+		"json", "stages", "log-debug", "explain", "against", "help",
 	}
 	slices.Sort(want)
 	assert.Equal(t, want, helpFlags(stdout))
