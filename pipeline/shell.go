@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"context"
+	"strconv"
+	"time"
 
 	"github.com/dagwerf/dagwerf/config"
 )
@@ -28,7 +30,27 @@ type ShellRequest struct {
 	Commands []string // as werf.yaml lists them
 	Mounts   []ShellMount
 	Secrets  []Secret // at /run/secrets/<id>, never in a layer
-	Network  string   // werf.yaml network; "" is the engine's default
+	// Env is set while the commands run and stays in the image config: werf's
+	// buildah path gives a Stapel stage's run its environment and then writes
+	// the same variables into the committed config (BuildStapelStage's
+	// Config(Envs)). For a user stage that is StapelCommitEnv.
+	Env map[string]string
+	// Network is werf.yaml's network. werf's buildah path does not use it
+	// (BuildStapelStage never reads BuildStapelStageOptions.Network): the
+	// commands run on the default network there, and so they do here.
+	Network string
+}
+
+// StapelCommitEnv is the environment werf gives every Stapel stage it builds
+// (pkg/build/build_phase.go, prepareStageInstructions): the HEAD commit and
+// its author time, as Go prints it — go-git keeps the commit's offset as a
+// nameless zone, so the human form reads "2026-12-06 01:55:08 +0000 +0000".
+func StapelCommitEnv(commit string, authorTime time.Time) map[string]string {
+	return map[string]string{
+		"WERF_COMMIT_HASH":       commit,
+		"WERF_COMMIT_TIME_HUMAN": authorTime.String(),
+		"WERF_COMMIT_TIME_UNIX":  strconv.FormatInt(authorTime.Unix(), 10),
+	}
 }
 
 // ShellMount is a directory mounted while the commands run, never part of a

@@ -1,5 +1,7 @@
 // Package engine builds images on the Dagger engine: a Dockerfile build of the
-// exported context with Directory.DockerBuild, then labels and Container.Publish.
+// exported context with Directory.DockerBuild, or a Stapel user stage's
+// commands run on the previous stage as stored (RunShell), then labels and
+// Container.Publish.
 // It connects at the first build, so a run that finds every stage in the registry
 // never starts an engine session. Inside `dagger run` it joins that session.
 package engine
@@ -24,7 +26,7 @@ import (
 // false for anonymous access.
 type Credentials func(ctx context.Context, host string) (username, password string, ok bool, err error)
 
-// Engine is a pipeline.Builder on the Dagger engine.
+// Engine is a pipeline.Builder and a pipeline.ShellBuilder on the Dagger engine.
 type Engine struct {
 	credentials    Credentials
 	log            io.Writer
@@ -169,17 +171,11 @@ func (e *Engine) Build(ctx context.Context, req pipeline.BuildRequest) (pipeline
 		Platform:   dagger.Platform(req.Platform),
 		Target:     req.Target,
 	}
-	keys := make([]string, 0, len(req.BuildArgs))
-	for k := range req.BuildArgs {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range sortedKeys(req.BuildArgs) {
 		opts.BuildArgs = append(opts.BuildArgs, dagger.BuildArg{Name: k, Value: req.BuildArgs[k]})
 	}
-	// A secret's name is the id RUN --mount=type=secret,id=… asks for.
 	for _, s := range req.Secrets {
-		opts.Secrets = append(opts.Secrets, client.SetSecret(s.ID, string(s.Value)))
+		opts.Secrets = append(opts.Secrets, buildSecret(client, s))
 	}
 	if req.SSH != "" {
 		opts.SSH = client.Host().UnixSocket(req.SSH)
@@ -211,26 +207,48 @@ type built struct {
 func (b *built) Push(ctx context.Context, ref name.Tag, labels map[string]string) error {
 	b.engine.pushes.Add(1)
 	ctr := b.ctr
-	keys := make([]string, 0, len(labels))
-	for k := range labels {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range sortedKeys(labels) {
 		ctr = ctr.WithLabel(k, labels[k])
 	}
-	host := ref.RegistryStr()
-	if b.engine.credentials != nil {
-		user, password, ok, err := b.engine.credentials(ctx, host)
-		if err != nil {
-			return fmt.Errorf("credentials for %s: %w", host, err)
-		}
-		if ok {
-			ctr = ctr.WithRegistryAuth(host, user, b.client.SetSecret("dagwerf-registry-"+host, password))
-		}
+	ctr, err := b.engine.withRegistryAuth(ctx, b.client, ctr, ref.RegistryStr())
+	if err != nil {
+		return err
 	}
 	if _, err := ctr.Publish(ctx, ref.String()); err != nil {
 		return fmt.Errorf("publish on the Dagger engine: %w", err)
 	}
 	return nil
+}
+
+// sortedKeys orders build args, labels and variables, so that the same
+// request asks the engine the same thing.
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// buildSecret hands a build secret to the engine. Its name is the id that RUN
+// --mount=type=secret,id=… asks for.
+func buildSecret(client *dagger.Client, s pipeline.Secret) *dagger.Secret {
+	return client.SetSecret(s.ID, string(s.Value))
+}
+
+// withRegistryAuth gives ctr the credentials for a registry host, for a pull
+// (Container.From) or a push (Publish); anonymous when there are none.
+func (e *Engine) withRegistryAuth(ctx context.Context, client *dagger.Client, ctr *dagger.Container, host string) (*dagger.Container, error) {
+	if e.credentials == nil {
+		return ctr, nil
+	}
+	user, password, ok, err := e.credentials(ctx, host)
+	if err != nil {
+		return nil, fmt.Errorf("credentials for %s: %w", host, err)
+	}
+	if !ok {
+		return ctr, nil
+	}
+	return ctr.WithRegistryAuth(host, user, client.SetSecret("dagwerf-registry-"+host, password)), nil
 }

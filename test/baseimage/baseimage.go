@@ -6,6 +6,7 @@ package baseimage
 import (
 	"archive/tar"
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"testing"
@@ -64,6 +65,16 @@ func Push(t testing.TB, ref string) []string {
 		t.Fatal(err)
 	}
 	return platforms
+}
+
+// Image is the busybox image for one platform that Binaries has a binary for,
+// for tests that derive their own base from it.
+func Image(platform string) (v1.Image, error) {
+	bin, ok := Binaries()[platform]
+	if !ok {
+		return nil, fmt.Errorf("no static busybox for %s", platform)
+	}
+	return image(platform, bin)
 }
 
 func image(platform, bin string) (v1.Image, error) {

@@ -23,19 +23,24 @@ import (
 
 // Fake stands in for the Dagger engine where there is none: it "builds" a small
 // image for the platform, whose config records the build args, and pushes it with
-// go-containerregistry. It records what each build was given.
+// go-containerregistry. It records what each build was given. As a
+// pipeline.ShellBuilder it "runs" a user stage by adding to the previous stage
+// a layer whose one file lists the commands (see ShellFile).
 type Fake struct {
-	Fail  map[string]error // image name → the error its build fails with
-	Delay time.Duration    // each build takes this long
+	Fail map[string]error // image name → the error its build fails with
+	// ShellFail: "image/stage" → the error that user stage fails with.
+	ShellFail map[string]error
+	Delay     time.Duration // each build takes this long
 	// Created gives the image config's creation time; the zero time leaves it
 	// out, as some builders do. Without it, the time of the build.
 	Created func() time.Time
 
-	mu       sync.Mutex
-	Requests []pipeline.BuildRequest
-	Contexts map[string]map[string]string // "image@platform" → the context's files
-	running  atomic.Int32
-	MaxSeen  atomic.Int32 // the most builds at once
+	mu            sync.Mutex
+	Requests      []pipeline.BuildRequest
+	ShellRequests []pipeline.ShellRequest
+	Contexts      map[string]map[string]string // "image@platform" → the context's files
+	running       atomic.Int32
+	MaxSeen       atomic.Int32 // the most builds at once
 }
 
 func (f *Fake) Build(ctx context.Context, req pipeline.BuildRequest) (pipeline.Built, error) {
