@@ -156,7 +156,9 @@ func TestStapelConfigOnlyStages(t *testing.T) {
 	assert.Equal(t, []string{"from", "dockerInstructions"}, names("empty"))
 
 	base := configOf(t, w.repoAddress()+":"+report.Images["base"].DockerTag)
-	assert.Equal(t, []string{"PATH=/usr/bin:/bin", "A=1", "C=3"}, base.Config.Env, "A replaced in place, C appended")
+	head := w.repo.Git("rev-parse", "HEAD")
+	assert.Equal(t, []string{"PATH=/usr/bin:/bin", "A=1", "WERF_COMMIT_HASH=" + head, "WERF_COMMIT_TIME_HUMAN=2024-01-02 03:04:05 +0000 +0000", "WERF_COMMIT_TIME_UNIX=1704164645", "C=3"}, base.Config.Env,
+		"A replaced in place; werf's commit environment, then C, appended")
 	assert.Equal(t, []string{"/bin/app", "--serve"}, base.Config.Cmd)
 	assert.Equal(t, map[string]struct{}{"80": {}, "443/tcp": {}}, base.Config.ExposedPorts)
 	assert.Equal(t, "/app", base.Config.WorkingDir)
@@ -166,7 +168,7 @@ func TestStapelConfigOnlyStages(t *testing.T) {
 
 	appRec := report.Images["app"]
 	app := configOf(t, w.repoAddress()+":"+appRec.DockerTag)
-	assert.Equal(t, []string{"PATH=/usr/bin:/bin", "A=1", "C=3", "B=2"}, app.Config.Env)
+	assert.Equal(t, []string{"PATH=/usr/bin:/bin", "A=1", "C=3", "B=2"}, app.Config.Env, "werf's imageSpec stage drops the commit environment")
 	assert.Equal(t, []string{"/bin/app", "--serve"}, app.Config.Cmd, "the base image's")
 	assert.Equal(t, "nobody", app.Config.User)
 	assert.Equal(t, "shop", app.Config.Labels["team"])
@@ -242,4 +244,58 @@ func digestOfRef(t *testing.T, ref string) v1.Hash {
 	d, err := remote.Head(r)
 	require.NoError(t, err)
 	return d.Digest
+}
+
+// The Deckhouse module template's build.imageSpec on a Stapel image with an
+// imageSpec of its own: the stage is made registry-side from the previous
+// stage, with werf's merge of the two and every label removed but the ones
+// werf keeps.
+func TestStapelImageSpecFromTheModuleTemplate(t *testing.T) {
+	w := newStapelWorld(t, `configVersion: 1
+project: st
+build:
+  imageSpec:
+    author: "Module Team <team@example.com>"
+    clearHistory: true
+    config:
+      clearWerfLabels: true
+      removeLabels: [/.*/]
+---
+image: echo
+from: $BASE_REF
+shell:
+  install: [mkdir -p /app]
+imageSpec:
+  config:
+    entrypoint: [/app/echo.sh]
+    user: "65534"
+    workingDir: /app
+    env: {GREETING: hello}
+`, nil)
+	report, fake, _ := w.build("st")
+	rec := report.Images["echo"]
+	var names []string
+	for _, s := range rec.Stages {
+		names = append(names, s.Name)
+	}
+	require.Equal(t, []string{"from", "install", "imageSpec"}, names)
+	assert.Equal(t, 1, fake.Shells(), "install ran on the engine")
+
+	cfg := configOf(t, w.repoAddress()+":"+rec.DockerTag)
+	assert.Equal(t, "Module Team <team@example.com>", cfg.Author)
+	assert.Empty(t, cfg.History)
+	assert.Equal(t, []string{"/app/echo.sh"}, cfg.Config.Entrypoint)
+	assert.Equal(t, "65534", cfg.Config.User)
+	assert.Equal(t, "/app", cfg.Config.WorkingDir)
+	assert.Contains(t, cfg.Config.Env, "GREETING=hello")
+	keys := make([]string, 0, len(cfg.Config.Labels))
+	for k := range cfg.Config.Labels {
+		keys = append(keys, k)
+	}
+	assert.ElementsMatch(t, []string{"werf", "werf-stage-content-digest", "werf.io/parent-stage-id", "werf-project-repo-commit"}, keys,
+		"werf keeps these four whatever removeLabels says")
+
+	again, fake, _ := w.build("st")
+	assert.Zero(t, fake.Shells())
+	assert.Equal(t, rec.DockerTag, again.Images["echo"].DockerTag)
 }

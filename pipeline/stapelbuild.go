@@ -149,13 +149,13 @@ func (b *Build) stapelPush(ctx context.Context, w *stapelWalk, st *stapel.Stage)
 		if len(st.Imports) > 0 {
 			return nil, fmt.Errorf("stage %s: imports: %w", st.Name, errStapelFiles)
 		}
-		return b.Storage.ConfigPush(w.prev, envChange(st.Env)), nil
+		return b.Storage.ConfigPush(w.prev, b.stapelChange(envChange(st.Env))), nil
 	case stapel.DockerInstructions:
 		change, err := dockerInstructionsChange(s.Docker)
 		if err != nil {
 			return nil, err
 		}
-		return b.Storage.ConfigPush(w.prev, change), nil
+		return b.Storage.ConfigPush(w.prev, b.stapelChange(change)), nil
 	case stapel.ImageSpec:
 		return b.Storage.ConfigPush(w.prev, b.imageSpecChange(w.img, w.platform, st.LogName())), nil
 	}
@@ -182,7 +182,7 @@ func (b *Build) stapelFrom(ctx context.Context, w *stapelWalk, st *stapel.Stage)
 		if err != nil {
 			return nil, err
 		}
-		return b.Storage.ConfigPush(base, registry.AddLabels), nil
+		return b.Storage.ConfigPush(base, b.stapelChange(registry.AddLabels)), nil
 	}
 	ext, err := b.Storage.External(ctx, st.BaseRef)
 	if err != nil {
@@ -192,7 +192,25 @@ func (b *Build) stapelFrom(ctx context.Context, w *stapelWalk, st *stapel.Stage)
 	if err != nil {
 		return nil, err
 	}
-	return b.Storage.ImagePush(img, registry.AddLabels), nil
+	return b.Storage.ImagePush(img, b.stapelChange(registry.AddLabels)), nil
+}
+
+// commitEnv is the environment werf gives every Stapel stage it builds: the
+// HEAD commit, in the run and in the committed config.
+func (b *Build) commitEnv() map[string]string {
+	return StapelCommitEnv(b.Snapshot.Commit(), b.Snapshot.CommitTime())
+}
+
+// stapelChange is a Stapel stage's config change with werf's commit
+// environment set first, as werf's buildah backend commits it into every
+// stage it builds (all but scratch and imageSpec, which werf makes by
+// mutation).
+func (b *Build) stapelChange(change registry.ConfigChange) registry.ConfigChange {
+	env := b.commitEnv()
+	return func(cfg *v1.ConfigFile, labels map[string]string) (*v1.ConfigFile, error) {
+		setEnv(&cfg.Config, env)
+		return change(cfg, labels)
+	}
 }
 
 // stapelShell runs a user stage's commands on the engine over the previous
@@ -209,7 +227,7 @@ func (b *Build) stapelShell(ctx context.Context, w *stapelWalk, st *stapel.Stage
 	req := ShellRequest{
 		Image: w.img, Platform: w.platform, Stage: string(st.Name), Base: w.prev.Ref.String(),
 		Commands: shellCommands(w.img.Stapel.Shell, st.Name), Mounts: b.shellMounts(w.img),
-		Secrets: secrets, Network: w.img.Stapel.Network,
+		Secrets: secrets, Network: w.img.Stapel.Network, Env: b.commitEnv(),
 	}
 	built, err := b.engineShell(ctx, sb, req)
 	if err != nil {
