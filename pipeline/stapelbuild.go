@@ -7,8 +7,10 @@ import (
 	"sync"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
 	"github.com/dagwerf/dagwerf/config"
+	"github.com/dagwerf/dagwerf/pipeline/layer"
 	"github.com/dagwerf/dagwerf/stages/imagespec"
 	"github.com/dagwerf/dagwerf/stages/stapel"
 	"github.com/dagwerf/dagwerf/sync/registry"
@@ -164,25 +166,41 @@ func (b *Build) stapelPush(ctx context.Context, w *stapelWalk, st *stapel.Stage)
 
 // stapelFrom makes the from stage: the base with the stage's labels — an
 // empty image for scratch, another image's last stage for fromImage, a
-// registry image for from.
+// registry image for from — and, for an image with mounts, the mount points
+// emptied as werf empties them.
 func (b *Build) stapelFrom(ctx context.Context, w *stapelWalk, st *stapel.Stage) (registry.PushFunc, error) {
-	if len(w.img.Stapel.Mounts) > 0 && !st.Scratch {
-		// werf empties the mount points in the from stage.
-		return nil, fmt.Errorf("stage from with mounts: %w", errStapelFiles)
-	}
-	switch {
-	case st.Scratch:
+	change := b.stapelChange(registry.AddLabels)
+	if st.Scratch {
 		img, err := registry.ScratchImage(w.platform)
 		if err != nil {
 			return nil, err
 		}
-		return b.Storage.ImagePush(img, registry.AddLabels), nil
-	case w.img.Stapel.FromImage != "":
+		return b.Storage.ImagePush(img, registry.AddLabels), nil // werf makes it by mutation: no commit environment
+	}
+	var mounts []string
+	for _, m := range w.img.Stapel.Mounts {
+		mounts = append(mounts, m.To)
+	}
+	if w.img.Stapel.FromImage != "" {
 		base, err := b.stapelBase(ctx, w)
 		if err != nil {
 			return nil, err
 		}
-		return b.Storage.ConfigPush(base, b.stapelChange(registry.AddLabels)), nil
+		var layers []v1.Layer
+		if len(mounts) > 0 {
+			img, err := base.Image(ctx)
+			if err != nil {
+				return nil, err
+			}
+			l, err := layer.RemoveInside(img, mounts)
+			if err != nil {
+				return nil, fmt.Errorf("empty the mount points of %s: %w", base.Ref, err)
+			}
+			if l != nil {
+				layers = append(layers, l)
+			}
+		}
+		return b.Storage.LayerPush(base, layers, change), nil
 	}
 	ext, err := b.Storage.External(ctx, st.BaseRef)
 	if err != nil {
@@ -192,7 +210,18 @@ func (b *Build) stapelFrom(ctx context.Context, w *stapelWalk, st *stapel.Stage)
 	if err != nil {
 		return nil, err
 	}
-	return b.Storage.ImagePush(img, b.stapelChange(registry.AddLabels)), nil
+	if len(mounts) > 0 {
+		l, err := layer.RemoveInside(img, mounts)
+		if err != nil {
+			return nil, fmt.Errorf("empty the mount points of %s: %w", st.BaseRef, err)
+		}
+		if l != nil {
+			if img, err = mutate.AppendLayers(img, l); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return b.Storage.ImagePush(img, change), nil
 }
 
 // commitEnv is the environment werf gives every Stapel stage it builds: the

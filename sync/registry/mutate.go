@@ -35,6 +35,47 @@ func (s *Storage) ConfigPush(base *StageDesc, change ConfigChange) PushFunc {
 	}
 }
 
+// LayerPush is a PushFunc for a stage that adds layers to its base stage (a
+// Stapel stage that only adds or removes files: git, imports, the from stage's
+// emptied mount points) and changes its config. The base's layers are in
+// --repo already; only the new ones are uploaded.
+func (s *Storage) LayerPush(base *StageDesc, layers []v1.Layer, change ConfigChange) PushFunc {
+	return func(ctx context.Context, ref name.Tag, labels map[string]string) error {
+		img, err := base.image(ctx)
+		if err != nil {
+			return err
+		}
+		cfg, err := base.Config(ctx)
+		if err != nil {
+			return err
+		}
+		cfg = cfg.DeepCopy() // the stage's own config is read once and shared
+		if img, err = appendLayers(img, cfg, layers); err != nil {
+			return fmt.Errorf("add layers to %s: %w", base.Ref, err)
+		}
+		return s.pushChanged(ctx, ref, img, cfg, labels, change, base.Ref.String())
+	}
+}
+
+// appendLayers adds layers to img; cfg (the base's config, which the change
+// starts from) gets their diff IDs and history entries so that the pushed
+// config stays consistent with the layers.
+func appendLayers(img v1.Image, cfg *v1.ConfigFile, layers []v1.Layer) (v1.Image, error) {
+	if len(layers) == 0 {
+		return img, nil
+	}
+	out, err := mutate.AppendLayers(img, layers...)
+	if err != nil {
+		return nil, err
+	}
+	next, err := out.ConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	cfg.RootFS, cfg.History = next.RootFS, next.History
+	return out, nil
+}
+
 // ImagePush is a PushFunc for a stage made from an image that is no stage: a
 // Stapel image's registry base (`from:`), or ScratchImage. The image's layers
 // are copied into --repo with the stage.

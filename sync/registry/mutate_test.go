@@ -6,7 +6,9 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -60,4 +62,39 @@ func TestConfigPush(t *testing.T) {
 		gd, _ := got[i].Digest()
 		assert.Equal(t, wd, gd)
 	}
+}
+
+// A stage that adds a layer uploads that layer only: the base's are in the
+// repository already.
+func TestLayerPushUploadsOnlyTheNewLayer(t *testing.T) {
+	reg := registrytest.New(t)
+	repo := reg.Host + "/shop"
+	pushStage(t, repo, digestA, 1000, "linux/amd64")
+	s, _ := newStorage(t, repo)
+	ctx := context.Background()
+	base, err := s.Lookup(ctx, digestA)
+	require.NoError(t, err)
+	baseCfg, err := base.Config(ctx)
+	require.NoError(t, err)
+	baseLayers := len(baseCfg.RootFS.DiffIDs)
+
+	add, err := random.Layer(256, types.DockerLayer)
+	require.NoError(t, err)
+	reg.ResetRequests()
+	desc, published, err := s.Publish(ctx, digestB, registry.StageLabels{Project: project, ContentDigest: "c"},
+		s.LayerPush(base, []v1.Layer{add}, registry.AddLabels))
+	require.NoError(t, err)
+	require.True(t, published)
+	assert.Equal(t, 2, reg.Count("POST", "/blobs/uploads/"), "one upload for the new layer, one for the config: the base's layers stay")
+
+	cfg, err := desc.Config(ctx)
+	require.NoError(t, err)
+	require.Len(t, cfg.RootFS.DiffIDs, baseLayers+1)
+	diff, err := add.DiffID()
+	require.NoError(t, err)
+	assert.Equal(t, diff, cfg.RootFS.DiffIDs[baseLayers])
+	assert.Equal(t, "c", cfg.Config.Labels[registry.LabelContentDigest])
+	again, err := base.Config(ctx)
+	require.NoError(t, err)
+	assert.Len(t, again.RootFS.DiffIDs, baseLayers, "the base stage's config is left as it was")
 }
