@@ -68,7 +68,7 @@ func helpFlags(help string) []string {
 // digest lists exactly the flags it reads: where the project is and how its
 // configuration is read, which images and platforms, the storage that
 // dependencies' stages are looked up in (a stage found only in a secondary repo
-// is copied under the stage lock, so --synchronization counts), --json, and
+// is copied under the stage lock, so --synchronization counts), --json, --log-debug and
 // --explain with --against. No
 // build-only flag (parallelism, logging, reports, tags, --final-repo).
 func TestDigestHelpListsExactlyItsFlags(t *testing.T) {
@@ -78,7 +78,7 @@ func TestDigestHelpListsExactlyItsFlags(t *testing.T) {
 		"dir", "config", "config-templates-dir", "giterminism-config", "env", "dev", "loose-giterminism",
 		"platform", "final-images-only",
 		"repo", "cache-repo", "secondary-repo", "insecure-registry", "skip-tls-verify-registry", "docker-config", "synchronization",
-		"json", "stages", "explain", "against", "help",
+		"json", "stages", "explain", "against", "log-debug", "help",
 	}
 	slices.Sort(want)
 	assert.Equal(t, want, helpFlags(stdout))
