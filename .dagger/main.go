@@ -1,7 +1,9 @@
 // Package main is the dagwerf Dagger module: `dagger call build` builds the
-// images of a werf.yaml on the engine it runs on, as `dagwerf build` does. Its
-// functions only convert their arguments (reading secrets, exporting the source)
-// into an runner.Module; the build is dagwerf's own code, in the main module.
+// images of a werf.yaml on the engine it runs on, as `dagwerf build` does, and
+// module-build, module-release and module-deploy do for a Deckhouse module
+// what `dagwerf module` does. Its functions only convert their arguments
+// (reading secrets, exporting the source) into an runner.Module; the work is
+// dagwerf's own code, in the main module.
 package main
 
 import (
@@ -13,6 +15,7 @@ import (
 
 	"dagger/dagwerf/internal/dagger"
 
+	"github.com/dagwerf/dagwerf/module"
 	"github.com/dagwerf/dagwerf/pipeline/runner"
 )
 
@@ -325,6 +328,205 @@ func (m *Dagwerf) Digest(
 	mod.Repo, mod.Images, mod.Platforms, mod.Env, mod.Dev = repo, image, platform, env, dev
 	mod.Insecure, mod.SkipTLSVerify = insecureRegistry, skipTlsVerifyRegistry
 	return mod.DigestText(ctx, work)
+}
+
+// ModuleBuild builds a Deckhouse module's werf.yaml into
+// <modulesSource>/<moduleName> with MODULES_MODULE_TAG set to tag, as the build
+// of deckhouse/modules-actions does, and returns the build report (werf's
+// JSON, which moduleRelease takes).
+// +cache="never"
+func (m *Dagwerf) ModuleBuild(
+	ctx context.Context,
+	// The module: a git repository in the shape of deckhouse/modules-template;
+	// by default the repository dagger is called from.
+	// +optional
+	source *dagger.Directory,
+	// The directory of werf.yaml and module.yaml inside source.
+	// +optional
+	dir string,
+	// The repository modules are published under, e.g. ghcr.io/owner/modules.
+	modulesSource string,
+	// The module's name; by default name in module.yaml.
+	// +optional
+	moduleName string,
+	// Repository of the module's images; by default <modulesSource>/<moduleName>.
+	// +optional
+	repo string,
+	// The module's version, e.g. v1.2.3: MODULES_MODULE_TAG for werf.yaml's templates.
+	// +optional
+	tag string,
+	// Repositories read before repo and filled after builds.
+	// +optional
+	cacheRepo []string,
+	// Read-only repositories whose stages are copied into repo.
+	// +optional
+	secondaryRepo []string,
+	// Platforms to build every image for, overriding werf.yaml.
+	// +optional
+	platform []string,
+	// How parallel builders agree: http(s)://HOST[:PORT] or kubernetes://…
+	// +optional
+	synchronization string,
+	// At most this many images at once; 0 or less is no limit.
+	// +optional
+	// +default=5
+	parallelTasksLimit int,
+	// +optional
+	insecureRegistry bool,
+	// +optional
+	skipTlsVerifyRegistry bool,
+	// Username for modulesSource's registry.
+	// +optional
+	username string,
+	// Password or token for modulesSource's registry.
+	// +optional
+	password *dagger.Secret,
+) (*dagger.File, error) {
+	mod, work, err := m.moduleOf(ctx, source, dir, modulesSource, insecureRegistry, skipTlsVerifyRegistry, username, password)
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(work)
+	mod.CacheRepos, mod.SecondaryRepos, mod.Platforms = cacheRepo, secondaryRepo, platform
+	mod.Synchronization, mod.ParallelTasksLimit = synchronization, parallelTasksLimit
+	build, err := module.BuildOf(mod, work, module.Target{Source: modulesSource, Name: moduleName, Repo: repo}, tag)
+	if err != nil {
+		return nil, err
+	}
+	build.Out, build.Err = os.Stdout, os.Stderr
+	if _, err := build.Run(ctx); err != nil {
+		return nil, err
+	}
+	report, err := os.ReadFile(build.ReportPath)
+	if err != nil {
+		return nil, err
+	}
+	return dag.Directory().WithNewFile("images_tags_werf.json", string(report)).File("images_tags_werf.json"), nil
+}
+
+// ModuleRelease checks a module's build (version.json says tag,
+// images_digests.json names every final image present in repo, the files
+// Deckhouse reads are plain at the image root) and publishes it, registry to
+// registry: the bundle to <repo>:<tag>, the release image to
+// <repo>/release:<tag>, the registration tag <modulesSource>:<moduleName>.
+// +cache="never"
+func (m *Dagwerf) ModuleRelease(
+	ctx context.Context,
+	// +optional
+	source *dagger.Directory,
+	// +optional
+	dir string,
+	modulesSource string,
+	// +optional
+	moduleName string,
+	// +optional
+	repo string,
+	// The module's version, e.g. v1.2.3.
+	tag string,
+	// The build's report, as moduleBuild returns it.
+	report *dagger.File,
+	// +optional
+	insecureRegistry bool,
+	// +optional
+	skipTlsVerifyRegistry bool,
+	// +optional
+	username string,
+	// +optional
+	password *dagger.Secret,
+) (string, error) {
+	mod, work, err := m.moduleOf(ctx, source, dir, modulesSource, insecureRegistry, skipTlsVerifyRegistry, username, password)
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(work)
+	contents, err := report.Contents(ctx)
+	if err != nil {
+		return "", err
+	}
+	r, err := module.ReleaseOf(mod, work, module.Target{Source: modulesSource, Name: moduleName, Repo: repo}, tag, contents)
+	if err != nil {
+		return "", err
+	}
+	var out strings.Builder
+	r.Out = &out
+	if _, err := r.Run(ctx); err != nil {
+		return out.String(), err
+	}
+	return out.String(), nil
+}
+
+// ModuleDeploy copies <repo>/release:<tag> to <repo>/release:<channel>
+// (alpha, beta, early-access, stable, rock-solid), refusing a channel that has
+// a newer version unless forced.
+// +cache="never"
+func (m *Dagwerf) ModuleDeploy(
+	ctx context.Context,
+	// +optional
+	source *dagger.Directory,
+	// +optional
+	dir string,
+	modulesSource string,
+	// +optional
+	moduleName string,
+	// +optional
+	repo string,
+	// The released version, e.g. v1.2.3.
+	tag string,
+	// alpha, beta, early-access, stable or rock-solid.
+	channel string,
+	// Deploy over a newer or unreadable version, and past checkPreviousChannel.
+	// +optional
+	force bool,
+	// Refuse unless the previous channel has the tag.
+	// +optional
+	checkPreviousChannel bool,
+	// +optional
+	insecureRegistry bool,
+	// +optional
+	skipTlsVerifyRegistry bool,
+	// +optional
+	username string,
+	// +optional
+	password *dagger.Secret,
+) (string, error) {
+	mod, work, err := m.moduleOf(ctx, source, dir, modulesSource, insecureRegistry, skipTlsVerifyRegistry, username, password)
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(work)
+	d, err := module.DeployOf(mod, work, module.Target{Source: modulesSource, Name: moduleName, Repo: repo}, tag, channel)
+	if err != nil {
+		return "", err
+	}
+	d.Force, d.CheckPreviousChannel = force, checkPreviousChannel
+	var out strings.Builder
+	d.Out = &out
+	if _, err := d.Run(ctx); err != nil {
+		return out.String(), err
+	}
+	return out.String(), nil
+}
+
+// moduleOf is module with the registry settings of the Deckhouse module
+// functions: credentials for modulesSource's registry.
+func (m *Dagwerf) moduleOf(ctx context.Context, source *dagger.Directory, dir, modulesSource string, insecure, skipTLSVerify bool, username string, password *dagger.Secret) (runner.Module, string, error) {
+	if (username == "") != (password == nil) {
+		return runner.Module{}, "", fmt.Errorf("credentials for %s: give both username and password", modulesSource)
+	}
+	mod, work, err := m.module(ctx, source, dir)
+	if err != nil {
+		return runner.Module{}, "", err
+	}
+	mod.Insecure, mod.SkipTLSVerify = insecure, skipTLSVerify
+	if password != nil {
+		secret, err := password.Plaintext(ctx)
+		if err != nil {
+			os.RemoveAll(work)
+			return runner.Module{}, "", err
+		}
+		mod.Credentials = append(mod.Credentials, runner.Credential{Registry: modulesSource, Username: username, Password: secret})
+	}
+	return mod, work, nil
 }
 
 // module exports source into a work directory of this function's container and

@@ -61,7 +61,8 @@ func TestExamplesCallTheModule(t *testing.T) {
 	require.Contains(t, fns, "build")
 	require.Contains(t, fns["build"], "cache-repo")
 
-	for _, name := range []string{"github-actions.yml", "gitlab-ci.yml", "any-ci.sh"} {
+	moduleExamples := []string{"deckhouse-module-github-actions.yml", "deckhouse-module-gitlab-ci.yml"}
+	for _, name := range append([]string{"github-actions.yml", "gitlab-ci.yml", "any-ci.sh"}, moduleExamples...) {
 		data, err := os.ReadFile(filepath.Join("examples", name))
 		require.NoError(t, err)
 		text := string(data)
@@ -84,5 +85,14 @@ func TestExamplesCallTheModule(t *testing.T) {
 			}
 		}
 		assert.Positive(t, calls, name)
+	}
+	// The Deckhouse module examples build, release and deploy.
+	for _, name := range moduleExamples {
+		data, err := os.ReadFile(filepath.Join("examples", name))
+		require.NoError(t, err)
+		for _, fn := range []string{"module-build", "module-release", "module-deploy"} {
+			require.Contains(t, fns, fn)
+			assert.Contains(t, string(data), fn+" ", name)
+		}
 	}
 }

@@ -35,6 +35,7 @@ WERF_PLATFORM, ...), so CI settings made for werf work unchanged.`,
 		newSynchronizationCommand(env),
 		newCRCommand(env),
 		newCIEnvCommand(env),
+		newModuleCommand(env),
 	)
 	return root
 }

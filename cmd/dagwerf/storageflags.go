@@ -11,6 +11,13 @@ import (
 func addStorageFlags(fs *pflag.FlagSet, env *environment, withFinal bool) *runner.Storage {
 	s := &runner.Storage{Home: env.home()}
 	env.stringFlag(fs, &s.Repo, "repo", "WERF_REPO", "", "repository of the stages, e.g. registry.example.com/app ($WERF_REPO); without it, a local store under $DAGWERF_HOME/stages (default ~/.dagwerf/stages) that the engine must reach on 127.0.0.1")
+	addStorageFlagsBesidesRepo(fs, env, withFinal, s)
+	return s
+}
+
+// addStorageFlagsBesidesRepo defines the storage flags other than --repo, for
+// commands that define --repo their own way.
+func addStorageFlagsBesidesRepo(fs *pflag.FlagSet, env *environment, withFinal bool, s *runner.Storage) {
 	if withFinal {
 		env.stringFlag(fs, &s.FinalRepo, "final-repo", "WERF_FINAL_REPO", "", "repository that final images are copied to, under the same tags ($WERF_FINAL_REPO)")
 		env.stringFlag(fs, &s.MetaRepo, "meta-repo", "WERF_META_REPO", "", "repository of werf's records (meta-*, managed-image-*), for a --repo that werf v3 marked as keeping them elsewhere ($WERF_META_REPO)")
@@ -21,7 +28,6 @@ func addStorageFlags(fs *pflag.FlagSet, env *environment, withFinal bool) *runne
 	env.boolFlag(fs, &s.SkipTLSVerify, "skip-tls-verify-registry", "", "WERF_SKIP_TLS_VERIFY_REGISTRY", false, "accept any TLS certificate from those registries ($WERF_SKIP_TLS_VERIFY_REGISTRY)")
 	addDockerConfigFlag(fs, env, &s.DockerConfig)
 	env.stringFlagP(fs, &s.Synchronization, "synchronization", "S", "WERF_SYNCHRONIZATION", "", "how parallel builders agree: :local, http(s)://HOST[:PORT] (dagwerf synchronization) or kubernetes://NAMESPACE[:CONTEXT][@base64:CONFIG|@PATH] (default $WERF_SYNCHRONIZATION, else :local)")
-	return s
 }
 
 // addDockerConfigFlag defines --docker-config: the Docker config directory whose

@@ -43,9 +43,9 @@ type Module struct {
 // 127.0.0.1 the engine cannot reach, so the local store is of no use there.
 var errModuleNeedsRepo = errors.New("repo is required in the Dagger module: the local stages store lives in the function's container, which the engine cannot push to; give --repo=REGISTRY/PROJECT")
 
-// project is the project of the source, reading only the given variables: the
+// Project is the project of the source, reading only the given variables: the
 // function's own environment is not the caller's.
-func (m Module) project() (Project, error) {
+func (m Module) Project() (Project, error) {
 	if m.Source == "" {
 		return Project{}, errors.New("no source directory")
 	}
@@ -70,9 +70,9 @@ func (m Module) plan() Plan {
 	return p
 }
 
-// storage is where stages are kept, with credentials from the arguments only:
+// Storage is where stages are kept, with credentials from the arguments only:
 // the Docker config given, written into workDir, else none.
-func (m Module) storage(workDir string) (Storage, error) {
+func (m Module) Storage(workDir string) (Storage, error) {
 	s := Storage{
 		Repo: m.Repo, FinalRepo: m.FinalRepo, MetaRepo: m.MetaRepo, CacheRepos: m.CacheRepos, SecondaryRepos: m.SecondaryRepos,
 		Credentials: m.Credentials, Synchronization: m.Synchronization,
@@ -99,11 +99,11 @@ func (m Module) Build(workDir string) (Build, error) {
 	if m.Repo == "" {
 		return Build{}, errModuleNeedsRepo
 	}
-	project, err := m.project()
+	project, err := m.Project()
 	if err != nil {
 		return Build{}, err
 	}
-	storage, err := m.storage(workDir)
+	storage, err := m.Storage(workDir)
 	if err != nil {
 		return Build{}, err
 	}
@@ -117,7 +117,7 @@ func (m Module) Build(workDir string) (Build, error) {
 // Digest is what the module's digest function computes; without a repo, images
 // that import from a dependency cannot be addressed and say so.
 func (m Module) Digest(workDir string) (Digest, error) {
-	project, err := m.project()
+	project, err := m.Project()
 	if err != nil {
 		return Digest{}, err
 	}
@@ -128,7 +128,7 @@ func (m Module) Digest(workDir string) (Digest, error) {
 		d.noStorage = true
 		return d, nil
 	}
-	if d.Storage, err = m.storage(workDir); err != nil {
+	if d.Storage, err = m.Storage(workDir); err != nil {
 		return Digest{}, err
 	}
 	return d, nil
@@ -136,7 +136,7 @@ func (m Module) Digest(workDir string) (Digest, error) {
 
 // PlanText is what the module's plan function prints: werf's plan, undecorated.
 func (m Module) PlanText() (string, error) {
-	project, err := m.project()
+	project, err := m.Project()
 	if err != nil {
 		return "", err
 	}
@@ -191,11 +191,11 @@ func (m Module) Cleanup(workDir string, c ModuleCleanup) (Cleanup, error) {
 	if m.Repo == "" {
 		return Cleanup{}, ErrCleanupNeedsRepo
 	}
-	project, err := m.project()
+	project, err := m.Project()
 	if err != nil {
 		return Cleanup{}, err
 	}
-	storage, err := m.storage(workDir)
+	storage, err := m.Storage(workDir)
 	if err != nil {
 		return Cleanup{}, err
 	}

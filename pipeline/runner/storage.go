@@ -125,37 +125,11 @@ func (s Storage) Open(cfg *config.Config, warn io.Writer, opts ...registry.Optio
 		}
 	}()
 
-	var hosts []string
-	for _, r := range append(append([]string{repo, s.FinalRepo}, s.CacheRepos...), s.SecondaryRepos...) {
-		if r != "" {
-			host, _, _ := strings.Cut(r, "/")
-			hosts = append(hosts, host)
-		}
+	regOpts, err := s.RegistryOptions(append(append([]string{repo, s.FinalRepo}, s.CacheRepos...), s.SecondaryRepos...)...)
+	if err != nil {
+		return nil, err
 	}
-	// Credentials: the explicit ones, then the Docker config. Without a home
-	// directory to find ~/.docker in, access is anonymous (the zero Dir).
-	dockerDir, _ := dockerconfig.NewDir(s.DockerConfig)
-	opts = append([]registry.Option{registry.WithKeychain(dockerDir.Keychain())}, opts...)
-	for _, c := range s.Credentials {
-		srv, err := dockerconfig.ParseServer(c.Registry)
-		if err != nil {
-			return nil, err
-		}
-		opts = append(opts, registry.WithCredentials(srv.Host, c.Username, c.Password))
-	}
-	// Plain HTTP: every host with --insecure-registry, else those a login marked.
-	insecure := hosts
-	if !s.Insecure {
-		remembered, err := s.rememberedInsecure(hosts)
-		if err != nil {
-			return nil, err
-		}
-		insecure = remembered
-	}
-	opts = append(opts, registry.WithInsecureRegistries(insecure...))
-	if s.SkipTLSVerify {
-		opts = append(opts, registry.WithSkipTLSVerify(hosts...))
-	}
+	opts = append(regOpts, opts...)
 	opts = append(opts, registry.WithCacheRepos(s.CacheRepos...), registry.WithSecondaryRepos(s.SecondaryRepos...))
 	if s.FinalRepo != "" {
 		opts = append(opts, registry.WithFinalRepo(s.FinalRepo))
@@ -192,6 +166,45 @@ func (s Storage) Open(cfg *config.Config, warn io.Writer, opts ...registry.Optio
 	}
 	opened = true
 	return o, nil
+}
+
+// RegistryOptions are the options that reach the registries of these
+// repositories ("" skipped): credentials (the explicit ones, then the Docker
+// config), plain HTTP for their hosts with --insecure-registry or as a login
+// remembered them, and TLS verification unless --skip-tls-verify-registry.
+func (s Storage) RegistryOptions(repos ...string) ([]registry.Option, error) {
+	var hosts []string
+	for _, r := range repos {
+		if r != "" {
+			host, _, _ := strings.Cut(r, "/")
+			hosts = append(hosts, host)
+		}
+	}
+	// Credentials: the explicit ones, then the Docker config. Without a home
+	// directory to find ~/.docker in, access is anonymous (the zero Dir).
+	dockerDir, _ := dockerconfig.NewDir(s.DockerConfig)
+	opts := []registry.Option{registry.WithKeychain(dockerDir.Keychain())}
+	for _, c := range s.Credentials {
+		srv, err := dockerconfig.ParseServer(c.Registry)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, registry.WithCredentials(srv.Host, c.Username, c.Password))
+	}
+	// Plain HTTP: every host with --insecure-registry, else those a login marked.
+	insecure := hosts
+	if !s.Insecure {
+		remembered, err := s.rememberedInsecure(hosts)
+		if err != nil {
+			return nil, err
+		}
+		insecure = remembered
+	}
+	opts = append(opts, registry.WithInsecureRegistries(insecure...))
+	if s.SkipTLSVerify {
+		opts = append(opts, registry.WithSkipTLSVerify(hosts...))
+	}
+	return opts, nil
 }
 
 // InsecureHosts is the list of hosts 'cr login --insecure-registry' marked, in
