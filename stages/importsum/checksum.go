@@ -37,7 +37,7 @@ var ErrAddNotFound = errors.New("no such file or directory in the source image")
 // written are hashed on the way; when symlinked directories or hard links lead
 // Add elsewhere, the layers are read a second time, hashing everything.
 func Checksum(ctx context.Context, img v1.Image, spec Spec) (string, error) {
-	m, err := matcher(spec)
+	m, err := spec.Matcher()
 	if err != nil {
 		return "", err
 	}
@@ -61,8 +61,9 @@ func Checksum(ctx context.Context, img v1.Image, spec Spec) (string, error) {
 	return "", errors.New("import checksum: files left unhashed after reading every layer") // unreachable
 }
 
-// matcher is werf's path matcher of an import, relative to Add.
-func matcher(spec Spec) (pathmatch.Matcher, error) {
+// Matcher is werf's path matcher of an import, relative to Add: what its
+// checksum hashes and what its copy takes.
+func (spec Spec) Matcher() (pathmatch.Matcher, error) {
 	var ms []pathmatch.Matcher
 	if len(spec.IncludePaths) > 0 {
 		m, err := pathmatch.IncludeChecked(spec.IncludePaths...)

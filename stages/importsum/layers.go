@@ -4,24 +4,11 @@ import (
 	"archive/tar"
 	"context"
 	"crypto/md5"
-	"errors"
 	"fmt"
 	"hash"
 	"io"
-	"path"
-	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-)
-
-// The OCI whiteouts (image-spec layer.md): ".wh.<name>" deletes <name> of the
-// layers below; ".wh..wh..opq" empties the directory it is in of what the layers
-// below put there. Other ".wh..wh." names are AUFS bookkeeping with no meaning
-// for the merged filesystem.
-const (
-	whiteoutPrefix = ".wh."
-	opaqueWhiteout = ".wh..wh..opq"
-	aufsMeta       = ".wh..wh."
 )
 
 // layerChanges is what one layer does to the filesystem below it. Whiteouts
@@ -74,47 +61,25 @@ type reader struct {
 // layer reads one layer's archive, hashing the content of wanted files as it
 // streams past.
 func (r *reader) layer(ctx context.Context, l v1.Layer) (*layerChanges, error) {
-	rc, err := l.Uncompressed()
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	tr := tar.NewReader(rc)
 	ch := &layerChanges{}
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	err := ReadLayer(ctx, l, func(e LayerEntry, content io.Reader) error {
+		p := e.Path
+		switch e.Kind {
+		case EntryOpaque:
+			ch.opaque = append(ch.opaque, p)
+		case EntryWhiteout:
+			ch.whiteouts = append(ch.whiteouts, p)
 		}
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return ch, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		p := clean(hdr.Name)
-		if p == "" {
-			continue // the root itself: always a directory
-		}
-		if strings.HasPrefix(p, aufsMeta) && p != opaqueWhiteout {
-			continue // AUFS bookkeeping at the root (.wh..wh.plnk/...)
-		}
-		dir, base := parentAndBase(p)
-		if strings.HasPrefix(base, whiteoutPrefix) {
-			switch {
-			case base == opaqueWhiteout:
-				ch.opaque = append(ch.opaque, dir)
-			case strings.HasPrefix(base, aufsMeta), base == whiteoutPrefix:
-				continue
-			default:
-				ch.whiteouts = append(ch.whiteouts, path.Join(dir, strings.TrimPrefix(base, whiteoutPrefix)))
-			}
+		if e.Kind != EntryNode {
 			// The directory holding a whiteout is in this layer too.
-			if dir != "" {
+			if dir, _ := parentAndBase(p); e.Kind == EntryWhiteout && dir != "" {
 				ch.adds = append(ch.adds, change{path: dir, node: newDir()})
+			} else if e.Kind == EntryOpaque && p != "" {
+				ch.adds = append(ch.adds, change{path: p, node: newDir()})
 			}
-			continue
+			return nil
 		}
+		hdr := e.Header
 		switch hdr.Typeflag {
 		case tar.TypeDir:
 			ch.adds = append(ch.adds, change{path: p, node: newDir()})
@@ -122,8 +87,8 @@ func (r *reader) layer(ctx context.Context, l v1.Layer) (*layerChanges, error) {
 			n := &node{kind: kindFile}
 			if r.want(p) {
 				r.md5.Reset()
-				if _, err := io.CopyBuffer(r.md5, tr, r.buf); err != nil {
-					return nil, fmt.Errorf("read %s: %w", p, err)
+				if _, err := io.CopyBuffer(r.md5, content, r.buf); err != nil {
+					return fmt.Errorf("read %s: %w", p, err)
 				}
 				r.md5.Sum(n.sum[:0])
 				n.hashed = true
@@ -138,13 +103,12 @@ func (r *reader) layer(ctx context.Context, l v1.Layer) (*layerChanges, error) {
 		default:
 			// Global PAX headers and the like describe no file.
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-}
-
-// clean is an archive name as a clean path relative to the root ("" for the
-// root): "./a/", "/a" and "a" are all "a", and ".." cannot climb above the root.
-func clean(name string) string {
-	return strings.TrimPrefix(path.Clean("/"+name), "/")
+	return ch, nil
 }
 
 // apply makes a layer's changes: its whiteouts on what lies below, then its

@@ -10,6 +10,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 // ConfigChange makes a stage's image config from its base stage's config (a
@@ -36,44 +37,35 @@ func (s *Storage) ConfigPush(base *StageDesc, change ConfigChange) PushFunc {
 }
 
 // LayerPush is a PushFunc for a stage that adds layers to its base stage (a
-// Stapel stage that only adds or removes files: git, imports, the from stage's
-// emptied mount points) and changes its config. The base's layers are in
-// --repo already; only the new ones are uploaded.
+// Stapel stage made without an engine, package pipeline/layer: git, imports,
+// the from stage's emptied mount points) and changes its config. The base's
+// layers are in --repo already, with the base, and are not moved: only the new
+// layers, the config and the manifest are written. The new layers take the
+// media type of the base's manifest kind (OCI or Docker).
 func (s *Storage) LayerPush(base *StageDesc, layers []v1.Layer, change ConfigChange) PushFunc {
 	return func(ctx context.Context, ref name.Tag, labels map[string]string) error {
 		img, err := base.image(ctx)
 		if err != nil {
 			return err
 		}
-		cfg, err := base.Config(ctx)
-		if err != nil {
-			return err
+		mt := types.DockerLayer
+		if base.Manifest.MediaType == types.OCIManifestSchema1 {
+			mt = types.OCILayer
 		}
-		cfg = cfg.DeepCopy() // the stage's own config is read once and shared
-		if img, err = appendLayers(img, cfg, layers); err != nil {
+		adds := make([]mutate.Addendum, len(layers))
+		for i, l := range layers {
+			adds[i] = mutate.Addendum{Layer: l, MediaType: mt}
+		}
+		out, err := mutate.Append(img, adds...)
+		if err != nil {
 			return fmt.Errorf("add layers to %s: %w", base.Ref, err)
 		}
-		return s.pushChanged(ctx, ref, img, cfg, labels, change, base.Ref.String())
+		cfg, err := out.ConfigFile() // the base's, with the new layers' diff IDs and history
+		if err != nil {
+			return fmt.Errorf("the config of %s: %w", base.Ref, err)
+		}
+		return s.pushChanged(ctx, ref, out, cfg, labels, change, base.Ref.String())
 	}
-}
-
-// appendLayers adds layers to img; cfg (the base's config, which the change
-// starts from) gets their diff IDs and history entries so that the pushed
-// config stays consistent with the layers.
-func appendLayers(img v1.Image, cfg *v1.ConfigFile, layers []v1.Layer) (v1.Image, error) {
-	if len(layers) == 0 {
-		return img, nil
-	}
-	out, err := mutate.AppendLayers(img, layers...)
-	if err != nil {
-		return nil, err
-	}
-	next, err := out.ConfigFile()
-	if err != nil {
-		return nil, err
-	}
-	cfg.RootFS, cfg.History = next.RootFS, next.History
-	return out, nil
 }
 
 // ImagePush is a PushFunc for a stage made from an image that is no stage: a

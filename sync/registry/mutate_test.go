@@ -2,16 +2,19 @@ package registry_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/dagwerf/dagwerf/stages"
 	"github.com/dagwerf/dagwerf/sync/registry"
 	"github.com/dagwerf/dagwerf/test/registrytest"
 )
@@ -64,37 +67,79 @@ func TestConfigPush(t *testing.T) {
 	}
 }
 
-// A stage that adds a layer uploads that layer only: the base's are in the
-// repository already.
-func TestLayerPushUploadsOnlyTheNewLayer(t *testing.T) {
-	reg := registrytest.New(t)
-	repo := reg.Host + "/shop"
-	pushStage(t, repo, digestA, 1000, "linux/amd64")
-	s, _ := newStorage(t, repo)
-	ctx := context.Background()
-	base, err := s.Lookup(ctx, digestA)
-	require.NoError(t, err)
-	baseCfg, err := base.Config(ctx)
-	require.NoError(t, err)
-	baseLayers := len(baseCfg.RootFS.DiffIDs)
+// A stage that adds a layer to its base is made registry to registry: the
+// base's layers are not read nor uploaded again; the new layer, the config and
+// the manifest are written. The new layer takes the base's manifest kind.
+func TestLayerPush(t *testing.T) {
+	tests := []struct {
+		name      string
+		oci       bool
+		wantLayer types.MediaType
+	}{
+		{name: "a Docker base", wantLayer: types.DockerLayer},
+		{name: "an OCI base", oci: true, wantLayer: types.OCILayer},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reg := registrytest.New(t)
+			repo := reg.Host + "/shop"
+			baseImg := image(t, "linux/amd64", map[string]string{registry.LabelProject: project, "kept": "yes"})
+			if tt.oci {
+				baseImg = mutate.MediaType(baseImg, types.OCIManifestSchema1)
+				baseImg = mutate.ConfigMediaType(baseImg, types.OCIConfigJSON)
+			}
+			ref, err := name.NewTag(fmt.Sprintf("%s:%s", repo, stages.StageID{Digest: digestA, CreatedAt: 1000}))
+			require.NoError(t, err)
+			require.NoError(t, remote.Write(ref, baseImg))
+			s, _ := newStorage(t, repo)
+			ctx := context.Background()
+			base, err := s.Lookup(ctx, digestA)
+			require.NoError(t, err)
 
-	add, err := random.Layer(256, types.DockerLayer)
-	require.NoError(t, err)
-	reg.ResetRequests()
-	desc, published, err := s.Publish(ctx, digestB, registry.StageLabels{Project: project, ContentDigest: "c"},
-		s.LayerPush(base, []v1.Layer{add}, registry.AddLabels))
-	require.NoError(t, err)
-	require.True(t, published)
-	assert.Equal(t, 2, reg.Count("POST", "/blobs/uploads/"), "one upload for the new layer, one for the config: the base's layers stay")
+			added, err := random.Layer(256, types.DockerLayer)
+			require.NoError(t, err)
+			reg.ResetRequests()
+			change := func(cfg *v1.ConfigFile, labels map[string]string) (*v1.ConfigFile, error) {
+				for k, v := range labels {
+					cfg.Config.Labels[k] = v
+				}
+				return cfg, nil
+			}
+			desc, published, err := s.Publish(ctx, digestB, registry.StageLabels{Project: project, ContentDigest: "content"}, s.LayerPush(base, []v1.Layer{added}, change))
+			require.NoError(t, err)
+			assert.True(t, published)
+			assert.Equal(t, 1, reg.Count("GET", "/blobs/sha256"), "the base's config is read once, no layer")
+			assert.Equal(t, 2, reg.Count("PUT", "/blobs/uploads/"), "the new layer and the config are the only blobs written")
 
-	cfg, err := desc.Config(ctx)
+			got, err := remote.Image(mustRef(t, desc.Ref.String()))
+			require.NoError(t, err)
+			m, err := got.Manifest()
+			require.NoError(t, err)
+			baseManifest, err := baseImg.Manifest()
+			require.NoError(t, err)
+			require.Len(t, m.Layers, 2)
+			assert.Equal(t, baseManifest.MediaType, m.MediaType)
+			assert.Equal(t, baseManifest.Layers[0].Digest, m.Layers[0].Digest, "the base's layer is the same blob")
+			addedDigest, err := added.Digest()
+			require.NoError(t, err)
+			assert.Equal(t, addedDigest, m.Layers[1].Digest)
+			assert.Equal(t, tt.wantLayer, m.Layers[1].MediaType)
+
+			cfg, err := got.ConfigFile()
+			require.NoError(t, err)
+			addedDiffID, err := added.DiffID()
+			require.NoError(t, err)
+			require.Len(t, cfg.RootFS.DiffIDs, 2)
+			assert.Equal(t, addedDiffID, cfg.RootFS.DiffIDs[1])
+			assert.Equal(t, "yes", cfg.Config.Labels["kept"], "the change decides what of the base's labels stays")
+			assert.Equal(t, "content", cfg.Config.Labels[registry.LabelContentDigest])
+		})
+	}
+}
+
+func mustRef(t testing.TB, s string) name.Reference {
+	t.Helper()
+	ref, err := name.ParseReference(s)
 	require.NoError(t, err)
-	require.Len(t, cfg.RootFS.DiffIDs, baseLayers+1)
-	diff, err := add.DiffID()
-	require.NoError(t, err)
-	assert.Equal(t, diff, cfg.RootFS.DiffIDs[baseLayers])
-	assert.Equal(t, "c", cfg.Config.Labels[registry.LabelContentDigest])
-	again, err := base.Config(ctx)
-	require.NoError(t, err)
-	assert.Len(t, again.RootFS.DiffIDs, baseLayers, "the base stage's config is left as it was")
+	return ref
 }

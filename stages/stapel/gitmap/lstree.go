@@ -34,6 +34,7 @@ type lsEntry struct {
 
 type lsSubmodule struct {
 	path   string
+	snap   *source.Snapshot // the submodule at its commit: its entries' objects are there
 	result *lsResult
 }
 
@@ -127,7 +128,7 @@ func (w *lsWalker) specific(snap *source.Snapshot, prefix, rel string, res *lsRe
 			return err
 		}
 		if !sr.empty() {
-			res.submodules = append(res.submodules, lsSubmodule{path: subPath, result: sr})
+			res.submodules = append(res.submodules, lsSubmodule{path: subPath, snap: sub, result: sr})
 		}
 		return nil
 	}
@@ -198,7 +199,7 @@ func (w *lsWalker) submodule(snap *source.Snapshot, prefix string, e source.Entr
 		}
 	}
 	if !sr.empty() {
-		res.submodules = append(res.submodules, lsSubmodule{path: subPath, result: sr})
+		res.submodules = append(res.submodules, lsSubmodule{path: subPath, snap: sub, result: sr})
 	}
 	return nil
 }

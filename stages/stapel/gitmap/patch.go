@@ -22,6 +22,7 @@ type patchResult struct {
 	content []byte // kept for the patch that is digested only
 	size    int64
 	paths   []string // werf's PatchDescriptor.Paths: empty means an empty patch
+	remove  []string // werf's PatchDescriptor.PathsToRemove
 }
 
 // PatchSize is werf's PatchSize from a commit to Latest (the gitCache rule):
@@ -126,7 +127,7 @@ func (m *Mapping) makePatch(ctx context.Context, from, to string, full bool) (*p
 	if sink.err != nil {
 		return nil, sink.err
 	}
-	res := &patchResult{size: counter.n, paths: parser.paths}
+	res := &patchResult{size: counter.n, paths: parser.paths, remove: parser.pathsToRemove}
 	if !full {
 		res.content = content.Bytes()
 	}
