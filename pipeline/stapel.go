@@ -107,7 +107,7 @@ func (s *Stapel) address(ctx context.Context, img *config.Image, platform string
 	if err != nil {
 		return nil, err // it names the image
 	}
-	w := &stapelWalk{img: img, platform: platform, chain: chain, out: &AddressedStapel{Stored: map[stapel.StageName]*registry.StageDesc{}}}
+	w := &stapelWalk{img: img, platform: platform, chain: chain, git: mappings, out: &AddressedStapel{Stored: map[stapel.StageName]*registry.StageDesc{}}}
 	for {
 		st, err := chain.Next(ctx) // the chain's errors name the image
 		if err != nil {
@@ -145,6 +145,7 @@ type stapelWalk struct {
 	img      *config.Image
 	platform string
 	chain    *stapel.Chain
+	git      []*gitmap.Mapping   // the image's git mappings, in werf.yaml order
 	prev     *registry.StageDesc // the previous stage as stored; nil before from
 	out      *AddressedStapel
 }

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/dagwerf/dagwerf/pipeline/layer"
 	"github.com/dagwerf/dagwerf/stages/imagespec"
 	"github.com/dagwerf/dagwerf/stages/stapel"
+	"github.com/dagwerf/dagwerf/stages/stapel/gitmap"
 	"github.com/dagwerf/dagwerf/sync/registry"
 )
 
@@ -85,6 +85,8 @@ func (b *Build) makeStapelStage(ctx context.Context, w *stapelWalk, st *stapel.S
 		labels.ParentStage = base.ID.String() // werf: an image based on another's stage
 	}
 	var own map[string]string
+	var made stapelMade // what making the stage left to clean up
+	defer made.close()
 	done, err := b.runStep(ctx, stageStep{
 		where: where, name: string(st.Name), digest: st.Digest, labels: labels, quiet: true,
 		parent: w.prev,
@@ -102,7 +104,7 @@ func (b *Build) makeStapelStage(ctx context.Context, w *stapelWalk, st *stapel.S
 				return nil, err
 			}
 			fmt.Fprintf(b.Log, "%s: building stage %s\n", where, st.Digest)
-			return b.stapelPush(ctx, w, st)
+			return b.stapelPush(ctx, w, st, &made)
 		},
 		own: func() map[string]string { return own },
 	})
@@ -136,22 +138,37 @@ func (s *Stapel) stored(stageID string) (*registry.StageDesc, error) {
 	return nil, fmt.Errorf("stage %s is %w", stageID, errNotStored)
 }
 
-// errStapelFiles says what this build cannot make yet.
-var errStapelFiles = errors.New("dagwerf does not make this stage yet")
+// stapelMade holds the layer builders of a stage being made: their layers
+// are read when the stage is pushed, and removed after.
+type stapelMade struct{ builders []*layer.Builder }
 
-// stapelPush makes a stage from the previous one, by its kind.
-func (b *Build) stapelPush(ctx context.Context, w *stapelWalk, st *stapel.Stage) (registry.PushFunc, error) {
+func (m *stapelMade) layerBuilder(b *Build, base v1.Image) *layer.Builder {
+	lb := layer.New(base, layer.WithWarnings(func(format string, args ...any) {
+		fmt.Fprintf(b.Log, "warning: "+format+"\n", args...)
+	}))
+	m.builders = append(m.builders, lb)
+	return lb
+}
+
+func (m *stapelMade) close() {
+	for _, lb := range m.builders {
+		_ = lb.Close()
+	}
+}
+
+// stapelPush makes a stage from the previous one, by its kind: shell stages on
+// the engine, the others registry-side.
+func (b *Build) stapelPush(ctx context.Context, w *stapelWalk, st *stapel.Stage, made *stapelMade) (registry.PushFunc, error) {
 	s := w.img.Stapel
 	switch st.Name {
 	case stapel.From:
-		return b.stapelFrom(ctx, w, st)
+		return b.stapelFrom(ctx, w, st, made)
 	case stapel.BeforeInstall, stapel.Install, stapel.BeforeSetup, stapel.Setup:
 		return b.stapelShell(ctx, w, st)
+	case stapel.GitArchive, stapel.GitCache, stapel.GitLatestPatch:
+		return b.stapelGit(ctx, w, st, made)
 	case stapel.DependenciesBeforeInstall, stapel.DependenciesAfterInstall, stapel.DependenciesBeforeSetup, stapel.DependenciesAfterSetup:
-		if len(st.Imports) > 0 {
-			return nil, fmt.Errorf("stage %s: imports: %w", st.Name, errStapelFiles)
-		}
-		return b.Storage.ConfigPush(w.prev, b.stapelChange(envChange(st.Env))), nil
+		return b.stapelDependencies(ctx, w, st, made)
 	case stapel.DockerInstructions:
 		change, err := dockerInstructionsChange(s.Docker)
 		if err != nil {
@@ -161,14 +178,113 @@ func (b *Build) stapelPush(ctx context.Context, w *stapelWalk, st *stapel.Stage)
 	case stapel.ImageSpec:
 		return b.Storage.ConfigPush(w.prev, b.imageSpecChange(w.img, w.platform, st.LogName())), nil
 	}
-	return nil, fmt.Errorf("stage %s: %w", st.Name, errStapelFiles)
+	return nil, fmt.Errorf("stage %s: no such Stapel stage", st.Name)
+}
+
+// stapelLayer is a stage that adds one layer over the previous stage, made by
+// steps, with the config changed by change.
+func (b *Build) stapelLayer(ctx context.Context, w *stapelWalk, made *stapelMade, change registry.ConfigChange, steps func(*layer.Builder) error) (registry.PushFunc, error) {
+	prev, err := w.prev.Image(ctx)
+	if err != nil {
+		return nil, err
+	}
+	lb := made.layerBuilder(b, prev)
+	if err := steps(lb); err != nil {
+		return nil, err
+	}
+	l, err := lb.Layer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return b.Storage.LayerPush(w.prev, []v1.Layer{l}, b.stapelChange(change)), nil
+}
+
+// stapelGit puts the files of the image's git mappings into the image: the
+// whole of each at its commit (gitArchive), or what changed since the commit
+// the previous stage recorded (gitCache, gitLatestPatch), local mappings
+// first, as werf orders them.
+func (b *Build) stapelGit(ctx context.Context, w *stapelWalk, st *stapel.Stage, made *stapelMade) (registry.PushFunc, error) {
+	prevCfg, err := w.prev.Config(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return b.stapelLayer(ctx, w, made, registry.AddLabels, func(lb *layer.Builder) error {
+		for _, m := range localFirst(w.git) {
+			if st.Name == stapel.GitArchive {
+				if err := lb.GitArchive(ctx, m); err != nil {
+					return err
+				}
+				continue
+			}
+			from, err := m.BaseCommit(ctx, prevCfg.Config.Labels)
+			if err != nil {
+				return err
+			}
+			if err := lb.GitPatch(ctx, m, from); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// localFirst orders mappings as werf applies them: the project's own, then
+// remote ones, each in werf.yaml order.
+func localFirst(ms []*gitmap.Mapping) []*gitmap.Mapping {
+	out := make([]*gitmap.Mapping, 0, len(ms))
+	for _, local := range []bool{true, false} {
+		for _, m := range ms {
+			if m.Config.IsLocal() == local {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+// stapelDependencies copies the files of the stage's imports (grouped by
+// source image in order of first use, as werf applies them) and sets the
+// dependencies' variables.
+func (b *Build) stapelDependencies(ctx context.Context, w *stapelWalk, st *stapel.Stage, made *stapelMade) (registry.PushFunc, error) {
+	if len(st.Imports) == 0 {
+		return b.Storage.ConfigPush(w.prev, b.stapelChange(envChange(st.Env))), nil
+	}
+	var order []string
+	bySource := map[string][]stapel.Import{}
+	for _, imp := range st.Imports {
+		src := imp.Request.SourceImage
+		if _, seen := bySource[src]; !seen {
+			order = append(order, src)
+		}
+		bySource[src] = append(bySource[src], imp)
+	}
+	return b.stapelLayer(ctx, w, made, envChange(st.Env), func(lb *layer.Builder) error {
+		for _, src := range order {
+			imps := bySource[src]
+			img, err := b.importSource(ctx, imps[0].Request)
+			if err != nil {
+				return err
+			}
+			for _, imp := range imps {
+				if err := lb.Import(ctx, img, imp.Request.Import); err != nil {
+					return fmt.Errorf("import %s from %s: %w", imp.Request.Import.Add, src, err)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// importSource is the image an import takes files from, as stored.
+func (b *Build) importSource(ctx context.Context, req stapel.ImportRequest) (v1.Image, error) {
+	return stapelImportChecksums{b.stapel}.source(ctx, req)
 }
 
 // stapelFrom makes the from stage: the base with the stage's labels — an
 // empty image for scratch, another image's last stage for fromImage, a
 // registry image for from — and, for an image with mounts, the mount points
 // emptied as werf empties them.
-func (b *Build) stapelFrom(ctx context.Context, w *stapelWalk, st *stapel.Stage) (registry.PushFunc, error) {
+func (b *Build) stapelFrom(ctx context.Context, w *stapelWalk, st *stapel.Stage, made *stapelMade) (registry.PushFunc, error) {
 	change := b.stapelChange(registry.AddLabels)
 	if st.Scratch {
 		img, err := registry.ScratchImage(w.platform)
@@ -181,6 +297,14 @@ func (b *Build) stapelFrom(ctx context.Context, w *stapelWalk, st *stapel.Stage)
 	for _, m := range w.img.Stapel.Mounts {
 		mounts = append(mounts, m.To)
 	}
+	// emptied is the base with its mount points emptied, as one more layer.
+	emptied := func(base v1.Image) (v1.Layer, error) {
+		lb := made.layerBuilder(b, base)
+		if err := lb.EmptyDirs(ctx, mounts); err != nil {
+			return nil, err
+		}
+		return lb.Layer(ctx)
+	}
 	if w.img.Stapel.FromImage != "" {
 		base, err := b.stapelBase(ctx, w)
 		if err != nil {
@@ -192,13 +316,11 @@ func (b *Build) stapelFrom(ctx context.Context, w *stapelWalk, st *stapel.Stage)
 			if err != nil {
 				return nil, err
 			}
-			l, err := layer.RemoveInside(img, mounts)
+			l, err := emptied(img)
 			if err != nil {
 				return nil, fmt.Errorf("empty the mount points of %s: %w", base.Ref, err)
 			}
-			if l != nil {
-				layers = append(layers, l)
-			}
+			layers = append(layers, l)
 		}
 		return b.Storage.LayerPush(base, layers, change), nil
 	}
@@ -211,14 +333,12 @@ func (b *Build) stapelFrom(ctx context.Context, w *stapelWalk, st *stapel.Stage)
 		return nil, err
 	}
 	if len(mounts) > 0 {
-		l, err := layer.RemoveInside(img, mounts)
+		l, err := emptied(img)
 		if err != nil {
 			return nil, fmt.Errorf("empty the mount points of %s: %w", st.BaseRef, err)
 		}
-		if l != nil {
-			if img, err = mutate.AppendLayers(img, l); err != nil {
-				return nil, err
-			}
+		if img, err = mutate.AppendLayers(img, l); err != nil {
+			return nil, err
 		}
 	}
 	return b.Storage.ImagePush(img, change), nil

@@ -30,6 +30,9 @@ type Fake struct {
 	Fail map[string]error // image name → the error its build fails with
 	// ShellFail: "image/stage" → the error that user stage fails with.
 	ShellFail map[string]error
+	// ShellWrites: "image/stage" → the files (path → content) that user
+	// stage writes, as its commands would: what later imports take.
+	ShellWrites map[string]map[string]string
 	Delay     time.Duration // each build takes this long
 	// Created gives the image config's creation time; the zero time leaves it
 	// out, as some builders do. Without it, the time of the build.

@@ -35,6 +35,7 @@ func (f *Fake) RunShell(ctx context.Context, req pipeline.ShellRequest) (pipelin
 		imgName = req.Image.Name
 	}
 	err := f.ShellFail[imgName+"/"+req.Stage]
+	writes := f.ShellWrites[imgName+"/"+req.Stage]
 	f.mu.Unlock()
 	if err != nil {
 		return nil, err
@@ -55,7 +56,7 @@ func (f *Fake) RunShell(ctx context.Context, req pipeline.ShellRequest) (pipelin
 	if err != nil {
 		return nil, fmt.Errorf("read the previous stage %s: %w", req.Base, err)
 	}
-	layer, err := commandsLayer(ShellFile(req.Stage), req.Commands)
+	layer, err := commandsLayer(ShellFile(req.Stage), req.Commands, writes)
 	if err != nil {
 		return nil, err
 	}
@@ -82,21 +83,35 @@ func (f *Fake) Shells() int {
 	return len(f.ShellRequests)
 }
 
-func commandsLayer(file string, commands []string) (v1.Layer, error) {
+func commandsLayer(file string, commands []string, writes map[string]string) (v1.Layer, error) {
 	var content strings.Builder
 	for _, c := range commands {
 		content.WriteString(c + "\n")
 	}
+	files := map[string]string{file: content.String()}
+	for p, c := range writes {
+		files[strings.TrimPrefix(path.Clean("/"+p), "/")] = c
+	}
 	var b bytes.Buffer
 	tw := tar.NewWriter(&b)
-	if err := tw.WriteHeader(&tar.Header{Name: path.Dir(file) + "/", Typeflag: tar.TypeDir, Mode: 0o755}); err != nil {
-		return nil, err
+	dirs := map[string]bool{}
+	for _, p := range slices.Sorted(maps.Keys(files)) {
+		for d := path.Dir(p); d != "." && !dirs[d]; d = path.Dir(d) {
+			dirs[d] = true
+		}
 	}
-	if err := tw.WriteHeader(&tar.Header{Name: file, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(content.Len())}); err != nil {
-		return nil, err
+	for _, d := range slices.Sorted(maps.Keys(dirs)) {
+		if err := tw.WriteHeader(&tar.Header{Name: d + "/", Typeflag: tar.TypeDir, Mode: 0o755}); err != nil {
+			return nil, err
+		}
 	}
-	if _, err := tw.Write([]byte(content.String())); err != nil {
-		return nil, err
+	for _, p := range slices.Sorted(maps.Keys(files)) {
+		if err := tw.WriteHeader(&tar.Header{Name: p, Typeflag: tar.TypeReg, Mode: 0o755, Size: int64(len(files[p]))}); err != nil {
+			return nil, err
+		}
+		if _, err := tw.Write([]byte(files[p])); err != nil {
+			return nil, err
+		}
 	}
 	if err := tw.Close(); err != nil {
 		return nil, err
