@@ -225,5 +225,3 @@ func listFiles(t *testing.T, ref string) map[string]string {
 		}
 	}
 }
-
-

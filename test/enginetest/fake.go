@@ -33,7 +33,7 @@ type Fake struct {
 	// ShellWrites: "image/stage" → the files (path → content) that user
 	// stage writes, as its commands would: what later imports take.
 	ShellWrites map[string]map[string]string
-	Delay     time.Duration // each build takes this long
+	Delay       time.Duration // each build takes this long
 	// Created gives the image config's creation time; the zero time leaves it
 	// out, as some builders do. Without it, the time of the build.
 	Created func() time.Time
