@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -16,11 +15,6 @@ import (
 	"github.com/dagwerf/dagwerf/pipeline"
 	"github.com/dagwerf/dagwerf/pipeline/runner"
 )
-
-// stapelNotYet are the errors of a build that meets a Stapel stage dagwerf
-// cannot make yet (pipeline/stapelbuild.go): git and import stages and shell
-// stages on the engine land separately from the module commands.
-var stapelNotYet = []string{"dagwerf does not make this stage yet", "the builder cannot run shell commands"}
 
 // The module of test/module (the shape of deckhouse/modules-template: base-image
 // aliases, a Stapel and a Dockerfile image, images-digests, batch hooks,
@@ -51,11 +45,6 @@ func TestDeckhouseModule(t *testing.T) {
 			Tag:    tag,
 		}
 		report, err := b.Run(context.Background())
-		for _, s := range stapelNotYet {
-			if err != nil && strings.Contains(err.Error(), s) {
-				t.Skipf("the module's Stapel images are not buildable yet (pipeline/stapelbuild.go): %v", err)
-			}
-		}
 		require.NoError(t, err)
 		return report
 	}
