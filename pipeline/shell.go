@@ -18,6 +18,14 @@ type ShellBuilder interface {
 	RunShell(ctx context.Context, req ShellRequest) (Built, error)
 }
 
+// StageNamer is an error whose message names its image, platform and stage
+// already (the engine's, for a user stage that failed): the build passes it
+// on as it is, so that the error names them once.
+type StageNamer interface {
+	error
+	NamesStage() bool
+}
+
 // ShellRequest is one user stage to run, on top of the previous stage as
 // stored.
 type ShellRequest struct {

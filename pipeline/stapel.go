@@ -119,6 +119,9 @@ func (s *Stapel) address(ctx context.Context, img *config.Image, platform string
 		w.out.Stages = append(w.out.Stages, st)
 		desc, err := s.step(ctx, w, st)
 		if err != nil {
+			if named := StageNamer(nil); errors.As(err, &named) && named.NamesStage() {
+				return nil, err
+			}
 			return nil, errorf(fmt.Errorf("stage %s: %w", st.Name, err))
 		}
 		if desc == nil { // addressing alone: the stage is to be built

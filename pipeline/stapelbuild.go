@@ -164,7 +164,7 @@ func (b *Build) stapelPush(ctx context.Context, w *stapelWalk, st *stapel.Stage,
 	case stapel.From:
 		return b.stapelFrom(ctx, w, st, made)
 	case stapel.BeforeInstall, stapel.Install, stapel.BeforeSetup, stapel.Setup:
-		return b.stapelShell(ctx, w, st)
+		return b.stapelShell(ctx, w, st, made)
 	case stapel.GitArchive, stapel.GitCache, stapel.GitLatestPatch:
 		return b.stapelGit(ctx, w, st, made)
 	case stapel.DependenciesBeforeInstall, stapel.DependenciesAfterInstall, stapel.DependenciesBeforeSetup, stapel.DependenciesAfterSetup:
@@ -364,7 +364,7 @@ func (b *Build) stapelChange(change registry.ConfigChange) registry.ConfigChange
 
 // stapelShell runs a user stage's commands on the engine over the previous
 // stage as stored.
-func (b *Build) stapelShell(ctx context.Context, w *stapelWalk, st *stapel.Stage) (registry.PushFunc, error) {
+func (b *Build) stapelShell(ctx context.Context, w *stapelWalk, st *stapel.Stage, made *stapelMade) (registry.PushFunc, error) {
 	sb, ok := b.Builder.(ShellBuilder)
 	if !ok {
 		return nil, fmt.Errorf("stage %s: the builder cannot run shell commands", st.Name)
@@ -373,8 +373,12 @@ func (b *Build) stapelShell(ctx context.Context, w *stapelWalk, st *stapel.Stage
 	if err != nil {
 		return nil, err
 	}
+	base, err := b.stapelShellBase(ctx, w, st, made)
+	if err != nil {
+		return nil, err
+	}
 	req := ShellRequest{
-		Image: w.img, Platform: w.platform, Stage: string(st.Name), Base: w.prev.Ref.String(),
+		Image: w.img, Platform: w.platform, Stage: string(st.Name), Base: base,
 		Commands: shellCommands(w.img.Stapel.Shell, st.Name), Mounts: b.shellMounts(w.img),
 		Secrets: secrets, Network: w.img.Stapel.Network, Env: b.commitEnv(),
 	}
@@ -383,6 +387,63 @@ func (b *Build) stapelShell(ctx context.Context, w *stapelWalk, st *stapel.Stage
 		return nil, err
 	}
 	return built.Push, nil
+}
+
+// stapelShellBase is the container a user stage's commands run in: the
+// previous stage as stored, or, for a stage after gitArchive over a stage
+// whose files are not at the current commits, that stage with the git patch
+// to them applied first, as werf's UserWithGitPatchStage does (the buildah
+// backend applies the data archives, then runs the commands). The patched
+// container goes to --repo by digest alone: it is no stage.
+func (b *Build) stapelShellBase(ctx context.Context, w *stapelWalk, st *stapel.Stage, made *stapelMade) (string, error) {
+	prev := w.prev.Ref.String()
+	if st.Name == stapel.BeforeInstall || len(w.git) == 0 {
+		return prev, nil
+	}
+	prevCfg, err := w.prev.Config(ctx)
+	if err != nil {
+		return "", err
+	}
+	type patch struct {
+		m    *gitmap.Mapping
+		from string
+	}
+	var patches []patch
+	for _, m := range localFirst(w.git) {
+		from, err := m.BaseCommit(ctx, prevCfg.Config.Labels)
+		if err != nil {
+			return "", fmt.Errorf("git mapping %s: commit of the previous stage: %w", m.Name(), err)
+		}
+		empty, err := m.IsPatchEmpty(ctx, from)
+		if err != nil {
+			return "", fmt.Errorf("git mapping %s: patch from %s: %w", m.Name(), from, err)
+		}
+		if !empty {
+			patches = append(patches, patch{m, from})
+		}
+	}
+	if len(patches) == 0 {
+		return prev, nil
+	}
+	img, err := w.prev.Image(ctx)
+	if err != nil {
+		return "", err
+	}
+	lb := made.layerBuilder(b, img)
+	for _, p := range patches {
+		if err := lb.GitPatch(ctx, p.m, p.from); err != nil {
+			return "", fmt.Errorf("git mapping %s: patch from %s: %w", p.m.Name(), p.from, err)
+		}
+	}
+	l, err := lb.Layer(ctx)
+	if err != nil {
+		return "", err
+	}
+	ref, err := b.Storage.PushUntagged(ctx, w.prev, []v1.Layer{l})
+	if err != nil {
+		return "", fmt.Errorf("the previous stage with the git patch: %w", err)
+	}
+	return ref.String(), nil
 }
 
 // shellCommands are the commands of one user stage.

@@ -39,11 +39,11 @@ func (e *Engine) RunShell(ctx context.Context, req pipeline.ShellRequest) (pipel
 	where := shellWhere(req)
 	ref, err := name.ParseReference(req.Base)
 	if err != nil {
-		return nil, fmt.Errorf("%s: the previous stage %q: %w", where, req.Base, err)
+		return nil, &stageError{where, fmt.Errorf("the previous stage %q: %w", req.Base, err)}
 	}
 	base := client.Container(dagger.ContainerOpts{Platform: dagger.Platform(req.Platform)})
 	if base, err = e.withRegistryAuth(ctx, client, base, ref.Context().RegistryStr()); err != nil {
-		return nil, fmt.Errorf("%s: %w", where, err)
+		return nil, &stageError{where, err}
 	}
 	base = base.From(req.Base)
 
@@ -56,7 +56,7 @@ func (e *Engine) RunShell(ctx context.Context, req pipeline.ShellRequest) (pipel
 	}
 	run, exports, err := withShellMounts(client, run, req.Mounts)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", where, err)
+		return nil, &stageError{where, err}
 	}
 	for _, s := range req.Secrets {
 		// Owner and mode as werf's bind mount of the file it writes: root, 0600.
@@ -69,7 +69,7 @@ func (e *Engine) RunShell(ctx context.Context, req pipeline.ShellRequest) (pipel
 	}
 	for _, x := range exports {
 		if _, err := run.Directory(x.to).Export(ctx, x.host); err != nil {
-			return nil, fmt.Errorf("%s: write mount %s back to %s: %w", where, x.to, x.host, err)
+			return nil, &stageError{where, fmt.Errorf("write mount %s back to %s: %w", x.to, x.host, err)}
 		}
 	}
 
@@ -169,6 +169,20 @@ func (f *shellFailure) Error() string {
 
 func (f *shellFailure) Unwrap() error { return f.err }
 
+// NamesStage: the message begins with the image, platform and stage.
+func (f *shellFailure) NamesStage() bool { return true }
+
+// stageError is any other error of a user stage, after the image, platform
+// and stage.
+type stageError struct {
+	where string
+	err   error
+}
+
+func (e *stageError) Error() string    { return e.where + ": " + e.err.Error() }
+func (e *stageError) Unwrap() error    { return e.err }
+func (e *stageError) NamesStage() bool { return true }
+
 // showCommand writes a command on one line: as written, or quoted when it
 // spans lines.
 func showCommand(c string) string {
@@ -183,7 +197,7 @@ func showCommand(c string) string {
 func describeShellFailure(req pipeline.ShellRequest, where string, err error) error {
 	var exec *dagger.ExecError
 	if !errors.As(err, &exec) {
-		return fmt.Errorf("%s: %w", where, err)
+		return &stageError{where, err}
 	}
 	n, stderr := failedCommand(exec.Stderr)
 	f := &shellFailure{
@@ -199,4 +213,8 @@ func describeShellFailure(req pipeline.ShellRequest, where string, err error) er
 	return f
 }
 
-var _ pipeline.ShellBuilder = (*Engine)(nil)
+var (
+	_ pipeline.ShellBuilder = (*Engine)(nil)
+	_ pipeline.StageNamer   = (*shellFailure)(nil)
+	_ pipeline.StageNamer   = (*stageError)(nil)
+)

@@ -44,21 +44,9 @@ func (s *Storage) ConfigPush(base *StageDesc, change ConfigChange) PushFunc {
 // media type of the base's manifest kind (OCI or Docker).
 func (s *Storage) LayerPush(base *StageDesc, layers []v1.Layer, change ConfigChange) PushFunc {
 	return func(ctx context.Context, ref name.Tag, labels map[string]string) error {
-		img, err := base.image(ctx)
+		out, err := appendLayers(ctx, base, layers)
 		if err != nil {
 			return err
-		}
-		mt := types.DockerLayer
-		if base.Manifest.MediaType == types.OCIManifestSchema1 {
-			mt = types.OCILayer
-		}
-		adds := make([]mutate.Addendum, len(layers))
-		for i, l := range layers {
-			adds[i] = mutate.Addendum{Layer: l, MediaType: mt}
-		}
-		out, err := mutate.Append(img, adds...)
-		if err != nil {
-			return fmt.Errorf("add layers to %s: %w", base.Ref, err)
 		}
 		cfg, err := out.ConfigFile() // the base's, with the new layers' diff IDs and history
 		if err != nil {
@@ -66,6 +54,51 @@ func (s *Storage) LayerPush(base *StageDesc, layers []v1.Layer, change ConfigCha
 		}
 		return s.pushChanged(ctx, ref, out, cfg, labels, change, base.Ref.String())
 	}
+}
+
+// PushUntagged pushes base with layers added, its config otherwise as it is,
+// into --repo by digest alone, and returns that digest's reference. It is no
+// stage: it is where the engine runs a Stapel user stage whose files werf
+// brings up to date before the commands (a git patch). No tag names it, so
+// no lookup, build or cleanup of werf or dagwerf takes it for a stage; a
+// registry's garbage collection of untagged manifests removes it. Only the
+// new layers, the config and the manifest are written.
+func (s *Storage) PushUntagged(ctx context.Context, base *StageDesc, layers []v1.Layer) (name.Digest, error) {
+	out, err := appendLayers(ctx, base, layers)
+	if err != nil {
+		return name.Digest{}, err
+	}
+	d, err := out.Digest()
+	if err != nil {
+		return name.Digest{}, fmt.Errorf("the image over %s: %w", base.Ref, err)
+	}
+	ref := s.primary.name.Digest(d.String())
+	if err := remote.Write(ref, out, remote.WithContext(ctx), remote.Reuse(s.primary.pusher)); err != nil {
+		return name.Digest{}, s.primary.errorf("push "+d.String(), err)
+	}
+	return ref, nil
+}
+
+// appendLayers is base with layers added, of the media type of the base's
+// manifest kind (OCI or Docker).
+func appendLayers(ctx context.Context, base *StageDesc, layers []v1.Layer) (v1.Image, error) {
+	img, err := base.image(ctx)
+	if err != nil {
+		return nil, err
+	}
+	mt := types.DockerLayer
+	if base.Manifest.MediaType == types.OCIManifestSchema1 {
+		mt = types.OCILayer
+	}
+	adds := make([]mutate.Addendum, len(layers))
+	for i, l := range layers {
+		adds[i] = mutate.Addendum{Layer: l, MediaType: mt}
+	}
+	out, err := mutate.Append(img, adds...)
+	if err != nil {
+		return nil, fmt.Errorf("add layers to %s: %w", base.Ref, err)
+	}
+	return out, nil
 }
 
 // ImagePush is a PushFunc for a stage made from an image that is no stage: a

@@ -143,3 +143,48 @@ func mustRef(t testing.TB, s string) name.Reference {
 	require.NoError(t, err)
 	return ref
 }
+
+// An image over a stage that is no stage (the container a Stapel user stage
+// runs in after a git patch) goes to --repo by digest alone: no tag names it,
+// so no lookup finds it; only the new layer, the config and the manifest are
+// written, and the base's config is otherwise kept.
+func TestPushUntagged(t *testing.T) {
+	reg := registrytest.New(t)
+	repo := reg.Host + "/shop"
+	pushStage(t, repo, digestA, 1000, "linux/amd64")
+	s, _ := newStorage(t, repo)
+	ctx := context.Background()
+	base, err := s.Lookup(ctx, digestA)
+	require.NoError(t, err)
+	before, err := remote.List(mustRef(t, repo+":x").Context())
+	require.NoError(t, err)
+
+	added, err := random.Layer(256, types.DockerLayer)
+	require.NoError(t, err)
+	reg.ResetRequests()
+	ref, err := s.PushUntagged(ctx, base, []v1.Layer{added})
+	require.NoError(t, err)
+	assert.Equal(t, repo, ref.Context().String())
+	assert.Equal(t, 2, reg.Count("PUT", "/blobs/uploads/"), "the new layer and the config")
+	assert.Equal(t, 1, reg.Count("PUT", "/manifests/"+ref.DigestStr()), "the manifest, by its digest")
+
+	after, err := remote.List(ref.Context())
+	require.NoError(t, err)
+	assert.Equal(t, before, after, "no tag")
+	img, err := remote.Image(ref)
+	require.NoError(t, err)
+	layers, err := img.Layers()
+	require.NoError(t, err)
+	require.Len(t, layers, 2)
+	got, err := layers[1].Digest()
+	require.NoError(t, err)
+	want, err := added.Digest()
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	cfg, err := img.ConfigFile()
+	require.NoError(t, err)
+	baseCfg, err := base.Config(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, baseCfg.Config.Labels, cfg.Config.Labels, "the base's labels")
+	assert.Equal(t, baseCfg.Created, cfg.Created, "the base's config, but for the layer")
+}
