@@ -24,7 +24,7 @@ var moduleSecret = "s3cret-" + "module-value"
 // moduleWorld is test/module committed with a few changes of its own: two more
 // files in the echo image's git mapping (under no stageDependencies), and a
 // secret its setup stage reads. Built for one platform.
-func moduleWorld(t *testing.T) *world {
+func moduleWorld(t testing.TB) *world {
 	t.Helper()
 	w := newWorld(t, filepath.Join("..", "module"))
 	platform := "linux/" + runtime.GOARCH
