@@ -70,8 +70,8 @@ func newBadInputWorld(t *testing.T) *badInputWorld {
 	return w
 }
 
-// commit writes werf.yaml with the replacements (a key of GIT_OWNER,
-// IMPORT_OWNER may be "") and commits.
+// commit writes werf.yaml with the words in capitals replaced (a word
+// replace leaves out takes its valid default) and commits.
 func (w *badInputWorld) commit(replace map[string]string) {
 	w.t.Helper()
 	yaml := strings.ReplaceAll(badInputYAML, "BASE", w.base)
