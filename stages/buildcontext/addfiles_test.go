@@ -76,7 +76,7 @@ func TestAddFilesChecksum(t *testing.T) {
 			require.NoError(t, err)
 			tree, err := c.lsTree(t.Context(), c.ignoreMatcher())
 			require.NoError(t, err)
-			assert.Equal(t, sha256Hex(sha256Hex(tree.checksum())+":::"+tt.want), full)
+			assert.Equal(t, sha256Hex(sha256Hex(tree.Checksum())+":::"+tt.want), full)
 
 			none, err := c.addFilesChecksum(t.Context(), []string{"Dockerfile"})
 			require.NoError(t, err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/dagwerf/dagwerf/source"
 	"github.com/dagwerf/dagwerf/stages/internal/once"
+	"github.com/dagwerf/dagwerf/stages/lstree"
 	"github.com/dagwerf/dagwerf/stages/pathmatch"
 )
 
@@ -132,7 +133,7 @@ func (c *Context) checksum(ctx context.Context, sources []string) (string, error
 	if err != nil {
 		return "", err
 	}
-	sum := sha256Hex(tree.checksum())
+	sum := sha256Hex(tree.Checksum())
 	if len(c.addFiles) > 0 {
 		add, err := c.addFilesChecksum(ctx, sources)
 		if err != nil {
@@ -143,6 +144,26 @@ func (c *Context) checksum(ctx context.Context, sources []string) (string, error
 		}
 	}
 	return sum, nil
+}
+
+// lsTree is werf's ls-tree of the context (the scope) with what m takes, as
+// calculateFilesChecksumWithGit asks for it.
+func (c *Context) lsTree(ctx context.Context, m pathmatch.Matcher) (*lstree.Result, error) {
+	c.walks.Add(1)
+	// A context that lies inside a submodule has always been empty here, while
+	// werf's scope lookup (processSpecificEntryFilepath) enters the submodule;
+	// and a symlink on the context's path that loops or leaves the repository
+	// is an error here, where werf's lookup stops at it and takes nothing. This
+	// keeps dagwerf's earlier results until that difference is settled
+	// (TestChecksumContextInsideSubmodule).
+	_, err := c.snap.Lookup(c.dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return &lstree.Result{}, nil
+	case err != nil:
+		return nil, err
+	}
+	return lstree.Walk(ctx, c.snap, c.dir, m, lstree.Options{})
 }
 
 // takes is the matcher of what COPY/ADD sources take from the context: werf's

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"path"
-	"slices"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 
 	"github.com/dagwerf/dagwerf/source"
+	"github.com/dagwerf/dagwerf/stages/lstree"
 )
 
 // File is one file of werf's git archive of a mapping
@@ -54,25 +54,25 @@ func (m *Mapping) ArchiveFiles(ctx context.Context) ([]File, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := lsTree(ctx, snap, scope, m.matcher, true)
+	res, err := lstree.Walk(ctx, snap, scope, m.matcher, lstree.Options{AllFiles: true})
 	if err != nil {
 		return nil, fmt.Errorf("git archive of %s at commit %s: %w", m.repo, commit, err)
 	}
-	if res.empty() {
+	if res.Empty() {
 		return nil, fmt.Errorf("git archive of %s at commit %s: nothing to archive with path scope %q: %w", m.repo, commit, scope, m.EmptyError())
 	}
 	var out []File
-	if err := archiveWalk(res, snap, func(e lsEntry, s *source.Snapshot) error {
-		switch e.mode {
+	if err := res.Range(snap, func(e lstree.Entry, s *source.Snapshot) error {
+		switch e.Mode {
 		case filemode.Regular, filemode.Executable, filemode.Deprecated, filemode.Symlink:
 		default:
-			return fmt.Errorf("git archive of %s: %s has unexpected git file mode %s", m.repo, e.path, e.mode)
+			return fmt.Errorf("git archive of %s: %s has unexpected git file mode %s", m.repo, e.Path, e.Mode)
 		}
-		name, ok := renames[e.path]
+		name, ok := renames[e.Path]
 		if !ok {
-			name = relPath(scope, e.path)
+			name = relPath(scope, e.Path)
 		}
-		out = append(out, File{Name: name, Mode: e.mode, Hash: e.hash, snap: s})
+		out = append(out, File{Name: name, Mode: e.Mode, Hash: e.Hash, snap: s})
 		return nil
 	}); err != nil {
 		return nil, err
@@ -80,29 +80,11 @@ func (m *Mapping) ArchiveFiles(ctx context.Context) ([]File, error) {
 	return out, nil
 }
 
-// archiveWalk visits a result's entries in werf's Result.Walk order, each
-// with the snapshot its objects are read from.
-func archiveWalk(r *lsResult, snap *source.Snapshot, fn func(lsEntry, *source.Snapshot) error) error {
-	slices.SortFunc(r.entries, func(a, b lsEntry) int { return strings.Compare(a.path, b.path) })
-	for _, e := range r.entries {
-		if err := fn(e, snap); err != nil {
-			return err
-		}
-	}
-	slices.SortFunc(r.submodules, func(a, b lsSubmodule) int { return strings.Compare(a.path, b.path) })
-	for _, s := range r.submodules {
-		if err := archiveWalk(s.result, s.snap, fn); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // relPath is p relative to the path scope ("" or "." is the repository's
 // root), as werf's GetRelativeToBaseFilepath gives it.
 func relPath(scope, p string) string {
-	scope = lsScope(path.Clean(scope))
-	if scope == "" {
+	scope = path.Clean(scope)
+	if scope == "." {
 		return p
 	}
 	return strings.TrimPrefix(p, scope+"/")

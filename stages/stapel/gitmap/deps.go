@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path"
 
+	"github.com/dagwerf/dagwerf/stages/lstree"
 	"github.com/dagwerf/dagwerf/stages/pathmatch"
 )
 
@@ -57,11 +58,11 @@ func (m *Mapping) stageDependenciesChecksum(ctx context.Context, stage string) (
 		if err != nil {
 			return "", fmt.Errorf("stageDependencies.%s %q: %w", stage, g, err)
 		}
-		res, err := lsTree(ctx, snap, m.spec.add, pathmatch.All(m.matcher, dep), false)
+		res, err := lstree.Walk(ctx, snap, m.spec.add, pathmatch.All(m.matcher, dep), lstree.Options{})
 		if err != nil {
 			return "", fmt.Errorf("stageDependencies.%s %q: %w", stage, g, err)
 		}
-		sum := res.checksum()
+		sum := res.Checksum()
 		if sum == "" {
 			m.warnf("WARNING: stage %s dependency path %q has not been found in %s git\n", stage, path.Join(m.spec.add, g), m.spec.repoName)
 			continue
@@ -82,11 +83,11 @@ func (m *Mapping) IsEmpty(ctx context.Context) (bool, error) {
 	if err != nil {
 		return true, err
 	}
-	res, err := lsTree(ctx, snap, scope, m.matcher, true)
+	res, err := lstree.Walk(ctx, snap, scope, m.matcher, lstree.Options{AllFiles: true})
 	if err != nil {
 		return true, err
 	}
-	return res.empty(), nil
+	return res.Empty(), nil
 }
 
 // EmptyError is werf's refusal of a mapping that matches no file (the

@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 
+	"github.com/dagwerf/dagwerf/stages/lstree"
 	"github.com/dagwerf/dagwerf/stages/pathmatch"
 )
 
@@ -41,7 +42,7 @@ func (m *Mapping) addIsDir(commit string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	e, ok, err := entryAt(snap, m.spec.add)
+	e, ok, err := lstree.EntryAt(snap, m.spec.add)
 	if err != nil {
 		return false, fmt.Errorf("git entry %q at commit %s: %w", m.spec.add, commit, err)
 	}
