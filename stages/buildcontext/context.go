@@ -150,19 +150,8 @@ func (c *Context) checksum(ctx context.Context, sources []string) (string, error
 // calculateFilesChecksumWithGit asks for it.
 func (c *Context) lsTree(ctx context.Context, m pathmatch.Matcher) (*lstree.Result, error) {
 	c.walks.Add(1)
-	// A context that lies inside a submodule has always been empty here, while
-	// werf's scope lookup (processSpecificEntryFilepath) enters the submodule;
-	// and a symlink on the context's path that loops or leaves the repository
-	// is an error here, where werf's lookup stops at it and takes nothing. This
-	// keeps dagwerf's earlier results until that difference is settled
-	// (TestChecksumContextInsideSubmodule).
-	_, err := c.snap.Lookup(c.dir)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return &lstree.Result{}, nil
-	case err != nil:
-		return nil, err
-	}
+	// werf's scope lookup (processSpecificEntryFilepath): into a submodule that
+	// holds the context, nothing past a symlink on its path.
 	return lstree.Walk(ctx, c.snap, c.dir, m, lstree.Options{})
 }
 

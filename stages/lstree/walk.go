@@ -100,9 +100,9 @@ func (w *walker) visit(snap *source.Snapshot, prefix string, e source.Entry, res
 
 // submodule walks the tree of the commit a gitlink of snap names; p is the
 // gitlink's path in the project. What is taken there is the submodule's own
-// result, kept when it is not empty. (werf's lsTreeSubmoduleEntryMatch keeps it
-// only when it has entries of its own, dropping one that took only in a
-// nested submodule; dagwerf has always kept that one: a known difference.)
+// result, kept, as werf's lsTreeSubmoduleEntryMatch keeps it, only when it has
+// entries of its own: one that took files only in a nested submodule is
+// dropped with them.
 func (w *walker) submodule(snap *source.Snapshot, p string, e source.Entry, res *Result) error {
 	sub, err := snap.Submodule(e.Path, e.Hash)
 	if err != nil {
@@ -122,7 +122,7 @@ func (w *walker) submodule(snap *source.Snapshot, p string, e source.Entry, res 
 			return err
 		}
 	}
-	if !sr.Empty() {
+	if len(sr.Entries) > 0 {
 		res.Submodules = append(res.Submodules, Submodule{Path: p, Snap: sub, Result: sr})
 	}
 	return nil
