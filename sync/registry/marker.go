@@ -95,13 +95,20 @@ func recordImage(labels map[string]string, created time.Time) (v1.Image, error) 
 	if err != nil {
 		return nil, err
 	}
+	return editConfig(img, func(cfg *v1.ConfigFile) {
+		cfg.Created = v1.Time{Time: created}
+		cfg.Config.Labels = labels
+	})
+}
+
+// editConfig is img with its config changed by edit (on a copy).
+func editConfig(img v1.Image, edit func(*v1.ConfigFile)) (v1.Image, error) {
 	cfg, err := img.ConfigFile()
 	if err != nil {
 		return nil, err
 	}
 	cfg = cfg.DeepCopy()
-	cfg.Created = v1.Time{Time: created}
-	cfg.Config.Labels = labels
+	edit(cfg)
 	return mutate.ConfigFile(img, cfg)
 }
 

@@ -152,11 +152,5 @@ func ScratchImage(platform string) (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := img.ConfigFile()
-	if err != nil {
-		return nil, err
-	}
-	cfg = cfg.DeepCopy()
-	cfg.OS, cfg.Architecture, cfg.Variant = p.OS, p.Architecture, p.Variant
-	return mutate.ConfigFile(img, cfg)
+	return editConfig(img, func(cfg *v1.ConfigFile) { cfg.OS, cfg.Architecture, cfg.Variant = p.OS, p.Architecture, p.Variant })
 }
