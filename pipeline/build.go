@@ -51,6 +51,7 @@ type Build struct {
 	ops operations // how long the run's operations took, for the report
 
 	stapel     *Stapel     // the run's Stapel images, addressed and made
+	warned     sync.Map    // warnings said, each once a run
 	stapelRuns stapelTasks // the Stapel tasks, for the walk that makes them
 
 	worktreeOnce sync.Once

@@ -6,6 +6,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/dagwerf/dagwerf/config"
 	"github.com/dagwerf/dagwerf/stages/imagespec"
 	"github.com/dagwerf/dagwerf/sync/registry"
 )
@@ -29,15 +30,7 @@ func (b *Build) runImageSpecStage(ctx context.Context, t *Task, r *taskResult, p
 		ParentStage:   prev.ID.String(),
 		BaseImageID:   prev.ConfigID.String(),
 	}
-	change := func(cfg *v1.ConfigFile, labels map[string]string) (*v1.ConfigFile, error) {
-		return imagespec.Apply(cfg, spec, imagespec.Options{
-			Platform: t.Platform,
-			Project:  b.Config.Meta.Project,
-			Image:    t.Image.Name,
-			Labels:   labels,
-			Warn:     func(w string) { fmt.Fprintf(b.Log, "%s: warning: %s\n", where, w) },
-		})
-	}
+	change := b.imageSpecChange(t.Image, t.Platform)
 	st, err := b.runStep(ctx, stageStep{
 		where: where, name: stageImageSpec, digest: digest, labels: labels, parent: prev,
 		make: func(context.Context) (registry.PushFunc, error) {
@@ -50,4 +43,25 @@ func (b *Build) runImageSpecStage(ctx context.Context, t *Task, r *taskResult, p
 	}
 	r.addStage(st.name, st.desc, st.buildTime)
 	return nil
+}
+
+// imageSpecChange is the imageSpec stage's change of the previous stage's
+// config. Its warnings are werf's global ones: each is said once a build.
+func (b *Build) imageSpecChange(img *config.Image, platform string) registry.ConfigChange {
+	return func(cfg *v1.ConfigFile, labels map[string]string) (*v1.ConfigFile, error) {
+		return imagespec.Apply(cfg, img.ImageSpec, imagespec.Options{
+			Platform: platform,
+			Project:  b.Config.Meta.Project,
+			Image:    img.Name,
+			Labels:   labels,
+			Warn:     b.warnOnce,
+		})
+	}
+}
+
+// warnOnce says a warning the first time a build meets it.
+func (b *Build) warnOnce(w string) {
+	if _, said := b.warned.LoadOrStore(w, true); !said {
+		fmt.Fprintf(b.Log, "Warning: %s\n", w)
+	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/dagwerf/dagwerf/pipeline"
 	"github.com/dagwerf/dagwerf/source"
 	"github.com/dagwerf/dagwerf/stages"
+	"github.com/dagwerf/dagwerf/stages/imagespec"
 	"github.com/dagwerf/dagwerf/sync/registry"
 	"github.com/dagwerf/dagwerf/test/enginetest"
 	"github.com/dagwerf/dagwerf/test/gittest"
@@ -123,6 +124,9 @@ func TestModuleShapedProject(t *testing.T) {
 		var log strings.Builder
 		report, err := (&pipeline.Build{Config: cfg, Snapshot: snap, Plan: plan, Storage: storage, Builder: fake, LookupEnv: lookup, Log: &log, Records: true}).Run(ctx)
 		require.NoError(t, err, log.String())
+		if fake.Builds()+fake.Shells() > 0 {
+			assert.Equal(t, 1, strings.Count(log.String(), imagespec.EssentialLabelsWarning), "werf's global warning, said once for the four final images")
+		}
 		return report, fake
 	}
 

@@ -10,7 +10,6 @@ import (
 
 	"github.com/dagwerf/dagwerf/config"
 	"github.com/dagwerf/dagwerf/pipeline/layer"
-	"github.com/dagwerf/dagwerf/stages/imagespec"
 	"github.com/dagwerf/dagwerf/stages/stapel"
 	"github.com/dagwerf/dagwerf/stages/stapel/gitmap"
 	"github.com/dagwerf/dagwerf/sync/registry"
@@ -176,7 +175,7 @@ func (b *Build) stapelPush(ctx context.Context, w *stapelWalk, st *stapel.Stage,
 		}
 		return b.Storage.ConfigPush(w.prev, b.stapelChange(change)), nil
 	case stapel.ImageSpec:
-		return b.Storage.ConfigPush(w.prev, b.imageSpecChange(w.img, w.platform, st.LogName())), nil
+		return b.Storage.ConfigPush(w.prev, b.imageSpecChange(w.img, w.platform)), nil
 	}
 	return nil, fmt.Errorf("stage %s: no such Stapel stage", st.Name)
 }
@@ -476,18 +475,4 @@ func (b *Build) shellMounts(img *config.Image) []ShellMount {
 		}
 	}
 	return out
-}
-
-// imageSpecChange is the imageSpec stage's change of the previous stage's
-// config.
-func (b *Build) imageSpecChange(img *config.Image, platform, where string) registry.ConfigChange {
-	return func(cfg *v1.ConfigFile, labels map[string]string) (*v1.ConfigFile, error) {
-		return imagespec.Apply(cfg, img.ImageSpec, imagespec.Options{
-			Platform: platform,
-			Project:  b.Config.Meta.Project,
-			Image:    img.Name,
-			Labels:   labels,
-			Warn:     func(w string) { fmt.Fprintf(b.Log, "%s: warning: %s\n", where, w) },
-		})
-	}
 }
