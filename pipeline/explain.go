@@ -50,6 +50,8 @@ type Explainer struct {
 	Storage  *registry.Storage                                             // records and old imports; nil without a repository
 	LoadAt   func(commit string) (*source.Snapshot, *config.Config, error) // the project at another commit
 	Against  string                                                        // the commit to compare with; "" finds one
+	// GitCacheDir holds remote git repositories of Stapel git mappings.
+	GitCacheDir string
 
 	mu  sync.Mutex
 	old map[string]*oldProject
@@ -61,29 +63,20 @@ type Explainer struct {
 
 // oldProject is the project at one earlier commit, loaded once.
 type oldProject struct {
-	once sync.Once
-	cfg  *config.Config
-	calc *stages.Calculator
-	err  error
+	once   sync.Once
+	snap   *source.Snapshot
+	cfg    *config.Config
+	calc   *stages.Calculator
+	stapel *Stapel // its Stapel images, addressed against the storage
+	err    error
 }
 
 // Explain compares img for platform, whose stage at this commit is current
 // (its whole-Dockerfile stage), with its stage at the earlier commit.
 func (x *Explainer) Explain(ctx context.Context, img *config.Image, platform string, current *stages.Stage) Explanation {
-	commit, note := x.Against, ""
-	if commit == "" {
-		commit, note = x.nearestRecorded(ctx, img)
-		if commit == "" {
-			return Explanation{Note: note}
-		}
-	}
-	old, err := x.project(commit)
-	if err != nil {
-		return Explanation{Against: commit, Note: fmt.Sprintf("cannot read the project at %s: %v", shortCommit(commit), err)}
-	}
-	oldImg := old.cfg.Image(img.Name)
-	if oldImg == nil {
-		return Explanation{Against: commit, Note: fmt.Sprintf("image %q is not in werf.yaml at %s", img.LogName(), shortCommit(commit))}
+	commit, old, oldImg, none := x.earlier(ctx, img)
+	if none != nil {
+		return *none
 	}
 	var imports stages.ImportSource
 	if x.Storage != nil {
@@ -109,6 +102,107 @@ func (x *Explainer) Explain(ctx context.Context, img *config.Image, platform str
 		e.Note = fmt.Sprintf("nothing its digest takes changed since %s", shortCommit(commit))
 	}
 	return e
+}
+
+// earlier is the commit to compare img with, the project there and img in it;
+// or the explanation of why there is none.
+func (x *Explainer) earlier(ctx context.Context, img *config.Image) (string, *oldProject, *config.Image, *Explanation) {
+	commit, note := x.Against, ""
+	if commit == "" {
+		commit, note = x.nearestRecorded(ctx, img)
+		if commit == "" {
+			return "", nil, nil, &Explanation{Note: note}
+		}
+	}
+	old, err := x.project(commit)
+	if err != nil {
+		return "", nil, nil, &Explanation{Against: commit, Note: fmt.Sprintf("cannot read the project at %s: %v", shortCommit(commit), err)}
+	}
+	oldImg := old.cfg.Image(img.Name)
+	if oldImg == nil {
+		return "", nil, nil, &Explanation{Against: commit, Note: fmt.Sprintf("image %q is not in werf.yaml at %s", img.LogName(), shortCommit(commit))}
+	}
+	return commit, old, oldImg, nil
+}
+
+// ExplainStapel compares a Stapel image's stages at this commit (current,
+// with their named inputs) with its stages at the earlier commit, addressed
+// against the storage as that build addressed them: the stages that appear
+// or go, and for each stage whose digest differs, which of its own inputs
+// changed (a change of the stage before shows in the first stage it reaches).
+func (x *Explainer) ExplainStapel(ctx context.Context, img *config.Image, platform string, current []StageDigest) Explanation {
+	commit, old, oldImg, none := x.earlier(ctx, img)
+	if none != nil {
+		return *none
+	}
+	if !oldImg.IsStapel() {
+		return Explanation{Against: commit, Note: fmt.Sprintf("image %q was not a Stapel image at %s", img.LogName(), shortCommit(commit))}
+	}
+	before, err := old.stapel.StageDigests(ctx, oldImg, platform)
+	if err != nil {
+		return Explanation{Against: commit, Note: fmt.Sprintf("cannot address it at %s: %v", shortCommit(commit), err)}
+	}
+	e := Explanation{Against: commit, Changes: stapelChanges(before, current)}
+	if len(e.Changes) == 0 {
+		e.Same = true
+		e.Note = fmt.Sprintf("nothing its digest takes changed since %s", shortCommit(commit))
+	}
+	return e
+}
+
+// stapelChanges says how two addressings of one Stapel image differ, a
+// sentence each, in stage order.
+func stapelChanges(before, after []StageDigest) []string {
+	old := map[string]StageDigest{}
+	for _, s := range before {
+		old[s.Name] = s
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range after {
+		seen[s.Name] = true
+		prev, ok := old[s.Name]
+		switch {
+		case !ok:
+			out = append(out, fmt.Sprintf("stage %s is new", s.Name))
+		case prev.Digest != s.Digest:
+			out = append(out, inputChanges(s.Name, prev.Inputs, s.Inputs)...)
+		}
+	}
+	for _, s := range before {
+		if !seen[s.Name] {
+			out = append(out, fmt.Sprintf("stage %s is gone", s.Name))
+		}
+	}
+	return out
+}
+
+// inputChanges names the inputs of one stage that changed, leaving out the
+// digest of the stage before it (its own change is said where it happens).
+func inputChanges(stage string, before, after []DigestInput) []string {
+	old := map[string]string{}
+	for _, in := range before {
+		old[in.Name] = in.Value
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, in := range after {
+		seen[in.Name] = true
+		v, ok := old[in.Name]
+		switch {
+		case in.Name == "PrevNonEmptyStage digest" || in.Name == "StageDependencies":
+		case !ok:
+			out = append(out, fmt.Sprintf("stage %s: %s added: %q", stage, in.Name, in.Value))
+		case v != in.Value:
+			out = append(out, fmt.Sprintf("stage %s: %s changed: %q → %q", stage, in.Name, v, in.Value))
+		}
+	}
+	for _, in := range before {
+		if !seen[in.Name] && in.Name != "PrevNonEmptyStage digest" {
+			out = append(out, fmt.Sprintf("stage %s: %s removed", stage, in.Name))
+		}
+	}
+	return out
 }
 
 // specOf is what of an image's imageSpec its digest takes ("" for none).
@@ -163,7 +257,11 @@ func (x *Explainer) project(commit string) (*oldProject, error) {
 			p.err = err
 			return
 		}
-		p.cfg, p.calc = cfg, stages.NewCalculator(cfg, snap)
+		p.snap, p.cfg, p.calc = snap, cfg, stages.NewCalculator(cfg, snap)
+		p.stapel = &Stapel{Config: cfg, Snapshot: snap, Storage: x.Storage, GitCacheDir: x.GitCacheDir, Calculator: p.calc}
+		if x.Storage != nil {
+			p.stapel.Imports = StorageImports{Config: cfg, Calculator: p.calc, Storage: x.Storage}
+		}
 	})
 	return p, p.err
 }

@@ -299,3 +299,47 @@ imageSpec:
 	assert.Zero(t, fake.Shells())
 	assert.Equal(t, rec.DockerTag, again.Images["echo"].DockerTag)
 }
+
+// Why a Stapel image was rebuilt: its stages at this commit against the ones
+// its nearest recorded build addressed, input by input.
+func TestExplainStapel(t *testing.T) {
+	w := newStapelWorld(t, `configVersion: 1
+project: st
+---
+image: app
+from: $BASE_REF
+git:
+- add: /src
+  to: /app
+  stageDependencies:
+    setup: ['*.conf']
+shell:
+  setup: [cat /app/app.conf]
+`, map[string]string{"src/app.conf": "a=1\n", "src/readme": "r\n"})
+	snap, cfg, plan := w.load()
+	_, err := (&pipeline.Build{Config: cfg, Snapshot: snap, Plan: plan, Storage: w.storage("st"), Builder: &enginetest.Fake{}, Records: true}).Run(context.Background())
+	require.NoError(t, err)
+	first := w.repo.Git("rev-parse", "HEAD")
+
+	w.repo.CommitFiles(map[string]string{"src/app.conf": "a=2\n"})
+	snap, cfg, _ = w.load()
+	storage := w.storage("st")
+	s := &pipeline.Stapel{Config: cfg, Snapshot: snap, Storage: storage, Calculator: stages.NewCalculator(cfg, snap)}
+	current, err := s.StageDigests(context.Background(), cfg.Image("app"), "linux/amd64")
+	require.NoError(t, err)
+	x := &pipeline.Explainer{Snapshot: snap, Storage: storage, LoadAt: func(commit string) (*source.Snapshot, *config.Config, error) {
+		old, err := source.Open(w.repo.Dir, source.AtCommit(commit))
+		if err != nil {
+			return nil, nil, err
+		}
+		c, err := config.Load(old, config.Options{Pinned: true})
+		return old, c, err
+	}}
+	e := x.ExplainStapel(context.Background(), cfg.Image("app"), "linux/amd64", current)
+	assert.Equal(t, first, e.Against, e.Note)
+	require.NotEmpty(t, e.Changes, e.Note)
+	assert.Contains(t, e.Changes[0], "stage setup: StageDependencies: git own /src -> /app stageDependencies.setup changed")
+	for _, c := range e.Changes {
+		assert.NotContains(t, c, "stage from", "the from stage did not change")
+	}
+}

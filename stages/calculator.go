@@ -14,7 +14,7 @@ import (
 
 // ErrStapelNotBuilt refuses a Stapel image until its stages are addressed here:
 // package config reads Stapel documents, this calculator knows Dockerfiles only.
-var ErrStapelNotBuilt = errors.New("a Stapel image: dagwerf reads its configuration, but does not compute Stapel stage digests yet")
+var ErrStapelNotBuilt = errors.New("a Stapel image: its stages are addressed by package stages/stapel, not as a Dockerfile")
 
 // Stage is an image's stage for one platform, addressed by its content.
 type Stage struct {

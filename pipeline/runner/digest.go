@@ -81,7 +81,7 @@ func (d Digest) Run(ctx context.Context) ([]DigestLine, error) {
 	stapel := &pipeline.Stapel{Config: cfg, Snapshot: snap, Storage: storage, GitCacheDir: d.Storage.GitCacheDir(), Calculator: calc, Imports: imports}
 	var explainer *pipeline.Explainer
 	if d.Explain {
-		explainer = &pipeline.Explainer{Snapshot: snap, Storage: storage, LoadAt: d.Project.LoadAt, Against: d.Against}
+		explainer = &pipeline.Explainer{Snapshot: snap, Storage: storage, LoadAt: d.Project.LoadAt, Against: d.Against, GitCacheDir: d.Storage.GitCacheDir()}
 	}
 	lines := []DigestLine{}
 	var failed []string
@@ -105,6 +105,7 @@ func (d Digest) Run(ctx context.Context) ([]DigestLine, error) {
 			failed = append(failed, err.Error())
 		} else {
 			line.Digest = list[len(list)-1].Digest
+			withInputs := slices.Clone(list)
 			if !d.Debug {
 				for i := range list {
 					list[i].Inputs = nil
@@ -113,7 +114,11 @@ func (d Digest) Run(ctx context.Context) ([]DigestLine, error) {
 			if d.Stages || d.Debug {
 				line.Stages = list
 			}
-			if explainer != nil {
+			switch {
+			case explainer != nil && t.Image.IsStapel():
+				e := explainer.ExplainStapel(ctx, t.Image, t.Platform, withInputs)
+				line.Explanation = &e
+			case explainer != nil:
 				line.Explanation = explain(ctx, explainer, calc, imports, t)
 			}
 		}
