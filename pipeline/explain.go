@@ -177,8 +177,9 @@ func stapelChanges(before, after []StageDigest) []string {
 	return out
 }
 
-// inputChanges names the inputs of one stage that changed, leaving out the
-// digest of the stage before it (its own change is said where it happens).
+// inputChanges names the inputs of one stage that changed, leaving out what
+// the stage before it hands on (its digest and commits: their change is said
+// where it happens).
 func inputChanges(stage string, before, after []DigestInput) []string {
 	old := map[string]string{}
 	for _, in := range before {
@@ -190,7 +191,7 @@ func inputChanges(stage string, before, after []DigestInput) []string {
 		seen[in.Name] = true
 		v, ok := old[in.Name]
 		switch {
-		case in.Name == "PrevNonEmptyStage digest" || in.Name == "StageDependencies":
+		case inherited(in.Name) || in.Name == "StageDependencies":
 		case !ok:
 			out = append(out, fmt.Sprintf("stage %s: %s added: %q", stage, in.Name, in.Value))
 		case v != in.Value:
@@ -198,11 +199,16 @@ func inputChanges(stage string, before, after []DigestInput) []string {
 		}
 	}
 	for _, in := range before {
-		if !seen[in.Name] && in.Name != "PrevNonEmptyStage digest" {
+		if !seen[in.Name] && !inherited(in.Name) {
 			out = append(out, fmt.Sprintf("stage %s: %s removed", stage, in.Name))
 		}
 	}
 	return out
+}
+
+// inherited reports whether a digest input is what the stage before hands on.
+func inherited(name string) bool {
+	return name == "PrevNonEmptyStage digest" || name == "PrevNonEmptyStage dependencies for next stage"
 }
 
 // specOf is what of an image's imageSpec its digest takes ("" for none).

@@ -2,6 +2,7 @@ package stapel
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
 
@@ -77,7 +78,7 @@ func (i imageSpecStep) dependencies(context.Context, *Chain, *resolved, *Stage) 
 	args := imagespec.Args(i.spec)
 	parts := make([]Input, len(args))
 	for n, a := range args {
-		parts[n] = Input{"imageSpec", a}
+		parts[n] = Input{fmt.Sprintf("imageSpec[%d]", n), a} // werf's values are positional
 	}
 	return imagespec.Dependencies(i.spec), parts, nil
 }
