@@ -202,11 +202,15 @@ func (s *Stapel) StageDigests(ctx context.Context, img *config.Image, platform s
 	if err != nil {
 		return nil, err
 	}
+	return s.stageDigests(img, a), nil
+}
+
+func (s *Stapel) stageDigests(img *config.Image, a *AddressedStapel) []StageDigest {
 	out := make([]StageDigest, len(a.Stages))
 	for i, st := range a.Stages {
 		out[i] = StageDigest{Image: img.Name, Name: string(st.Name), Digest: st.Digest, Inputs: stapelInputs(st)}
 	}
-	return out, nil
+	return out
 }
 
 // stapelCandidate is a stored stage as the Stapel chain weighs it.

@@ -342,4 +342,13 @@ shell:
 	for _, c := range e.Changes {
 		assert.NotContains(t, c, "stage from", "the from stage did not change")
 	}
+
+	// The build says it too, in its log and its report.
+	var log strings.Builder
+	plan, err = pipeline.NewPlan(cfg, pipeline.WithPlatforms("linux/amd64"))
+	require.NoError(t, err)
+	report, err := (&pipeline.Build{Config: cfg, Snapshot: snap, Plan: plan, Storage: storage, Builder: &enginetest.Fake{}, Explainer: x, Log: &log}).Run(context.Background())
+	require.NoError(t, err)
+	assert.Contains(t, report.Images["app"].Reason, "stage setup: StageDependencies: git own /src -> /app stageDependencies.setup changed")
+	assert.Contains(t, log.String(), "rebuilt — stage setup:")
 }

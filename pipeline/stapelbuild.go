@@ -59,6 +59,14 @@ func (b *Build) runStapel(ctx context.Context, t *Task, r *taskResult) error {
 	}
 	r.desc = last
 	name := t.LogName(b.Plan, b.LogPretty)
+	if r.buildTime > 0 && b.Explainer != nil {
+		// Said once the chain is walked: a Stapel explanation compares every stage.
+		done := b.ops.observe(opExplain)
+		e := b.Explainer.ExplainStapel(ctx, t.Image, t.Platform, b.stapel.stageDigests(t.Image, a))
+		done()
+		r.reason = e.String()
+		fmt.Fprintf(b.Log, "%s: rebuilt — %s\n", name, r.reason)
+	}
 	if r.buildTime > 0 {
 		fmt.Fprintf(b.Log, "%s: published %s (%.2f seconds)\n", name, last.Ref, r.buildTime.Seconds())
 	} else {
