@@ -2,21 +2,16 @@ package pipeline_test
 
 import (
 	"archive/tar"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -26,6 +21,7 @@ import (
 	"github.com/dagwerf/dagwerf/stages"
 	"github.com/dagwerf/dagwerf/stages/imagespec"
 	"github.com/dagwerf/dagwerf/sync/registry"
+	"github.com/dagwerf/dagwerf/test/baseimage"
 	"github.com/dagwerf/dagwerf/test/enginetest"
 	"github.com/dagwerf/dagwerf/test/gittest"
 	"github.com/dagwerf/dagwerf/test/registrytest"
@@ -35,52 +31,7 @@ import (
 // module template.
 func moduleFiles(t *testing.T) map[string]string {
 	t.Helper()
-	files := map[string]string{}
-	root := filepath.Join("..", "test", "module")
-	require.NoError(t, filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		files[filepath.ToSlash(rel)] = string(data)
-		return nil
-	}))
-	return files
-}
-
-// pushFilesImage pushes an amd64 image of the given files.
-func pushFilesImage(t *testing.T, ref string, files map[string]string) {
-	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, d := range []string{"bin/", "etc/", "tmp/", "usr/", "usr/local/", "usr/local/bin/", "usr/src/"} {
-		require.NoError(t, tw.WriteHeader(&tar.Header{Name: d, Typeflag: tar.TypeDir, Mode: 0o755}))
-	}
-	for p, c := range files {
-		require.NoError(t, tw.WriteHeader(&tar.Header{Name: p, Typeflag: tar.TypeReg, Mode: 0o755, Size: int64(len(c))}))
-		_, err := tw.Write([]byte(c))
-		require.NoError(t, err)
-	}
-	require.NoError(t, tw.Close())
-	data := buf.Bytes()
-	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
-	require.NoError(t, err)
-	img, err := mutate.AppendLayers(empty.Image, l)
-	require.NoError(t, err)
-	cfg, err := img.ConfigFile()
-	require.NoError(t, err)
-	cfg = cfg.DeepCopy()
-	cfg.OS, cfg.Architecture = "linux", "amd64"
-	cfg.Config.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin"}
-	img, err = mutate.ConfigFile(img, cfg)
-	require.NoError(t, err)
-	tag, err := name.NewTag(ref)
-	require.NoError(t, err)
-	require.NoError(t, remote.Write(tag, img))
+	return gittest.ReadTree(t, filepath.Join("..", "test", "module"))
 }
 
 // A project shaped like a Deckhouse module — base-image aliases named
@@ -93,7 +44,7 @@ func pushFilesImage(t *testing.T, ref string, files map[string]string) {
 // --stages` then addresses every stage of every image as the build stored it.
 func TestModuleShapedProject(t *testing.T) {
 	reg := registrytest.New(t)
-	pushFilesImage(t, reg.Host+"/library/busybox:1.36", map[string]string{
+	baseimage.PushFiles(t, reg.Host+"/library/busybox:1.36", map[string]string{
 		"bin/busybox": "busybox\n", "etc/passwd": "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n",
 		"etc/group": "root:x:0:\nnogroup:x:65534:\n",
 	})

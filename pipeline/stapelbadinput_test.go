@@ -15,6 +15,7 @@ import (
 	"github.com/dagwerf/dagwerf/pipeline"
 	"github.com/dagwerf/dagwerf/source"
 	"github.com/dagwerf/dagwerf/sync/registry"
+	"github.com/dagwerf/dagwerf/test/baseimage"
 	"github.com/dagwerf/dagwerf/test/enginetest"
 	"github.com/dagwerf/dagwerf/test/gittest"
 	"github.com/dagwerf/dagwerf/test/registrytest"
@@ -62,7 +63,7 @@ type badInputWorld struct {
 func newBadInputWorld(t *testing.T) *badInputWorld {
 	w := &badInputWorld{t: t, reg: registrytest.New(t), repo: gittest.New(t)}
 	w.base = w.reg.Host + "/library/base:1"
-	pushFilesImage(t, w.base, map[string]string{
+	baseimage.PushFiles(t, w.base, map[string]string{
 		"etc/passwd": "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n",
 		"etc/group":  "root:x:0:\napp:x:1000:\n",
 		"etc/motd":   "a file\n",

@@ -3,6 +3,7 @@
 package gittest
 
 import (
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -149,4 +150,30 @@ func (r *Repo) CommitFiles(files map[string]string) string {
 	r.t.Helper()
 	r.WriteFiles(files)
 	return r.Commit("files")
+}
+
+// ReadTree reads the regular files under root (path relative to root, with
+// slashes → content), to commit a fixture directory into a Repo.
+func ReadTree(t testing.TB, root string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		files[filepath.ToSlash(rel)] = string(data)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }
