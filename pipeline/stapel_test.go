@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -351,4 +352,84 @@ shell:
 	require.NoError(t, err)
 	assert.Contains(t, report.Images["app"].Reason, "stage setup: StageDependencies: git own /src -> /app stageDependencies.setup changed")
 	assert.Contains(t, log.String(), "rebuilt — stage setup:")
+}
+
+// A Stapel image for two platforms: each platform's chain is addressed and
+// built on its own (the platform enters every digest but linux/amd64's), and
+// the image is a manifest list of the two, as for Dockerfile images.
+func TestStapelMultiPlatform(t *testing.T) {
+	w := newStapelWorld(t, `configVersion: 1
+project: st
+---
+image: app
+from: $BASE_REF
+platform: [linux/amd64, linux/arm64]
+git:
+- add: /src
+  to: /app
+shell:
+  install: [make]
+docker:
+  WORKDIR: /app
+`, map[string]string{"src/main.c": "int main(){}\n"})
+	// The base is multi-platform too.
+	var adds []mutate.IndexAddendum
+	for _, arch := range []string{"amd64", "arm64"} {
+		img, err := random.Image(64, 1)
+		require.NoError(t, err)
+		img, err = mutate.ConfigFile(img, &v1.ConfigFile{OS: "linux", Architecture: arch, RootFS: mustRootFS(t, img)})
+		require.NoError(t, err)
+		adds = append(adds, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: arch}}})
+	}
+	ref, err := name.NewTag(w.base)
+	require.NoError(t, err)
+	require.NoError(t, remote.WriteIndex(ref, mutate.AppendManifests(empty.Index, adds...)))
+
+	snap, cfg, _ := w.load()
+	plan, err := pipeline.NewPlan(cfg)
+	require.NoError(t, err)
+	fake := &enginetest.Fake{}
+	report, err := (&pipeline.Build{Config: cfg, Snapshot: snap, Plan: plan, Storage: w.storage("st"), Builder: fake}).Run(context.Background())
+	require.NoError(t, err)
+
+	var platforms []string
+	for _, req := range fake.ShellRequests {
+		platforms = append(platforms, req.Platform)
+	}
+	assert.ElementsMatch(t, []string{"linux/amd64", "linux/arm64"}, platforms, "install ran once per platform")
+	byPlatform := report.ImagesByPlatform["app"]
+	require.Len(t, byPlatform, 2)
+	amd, arm := byPlatform["linux/amd64"], byPlatform["linux/arm64"]
+	assert.NotEqual(t, amd.Stages[0].DockerTag[:56], arm.Stages[0].DockerTag[:56], "the platform enters arm64's digests")
+	for platform, rec := range byPlatform {
+		cfg := configOf(t, w.repoAddress()+":"+rec.DockerTag)
+		assert.Equal(t, platform, cfg.OS+"/"+cfg.Architecture, "the stage is built from the base for its platform")
+		assert.Equal(t, "/app", cfg.Config.WorkingDir)
+	}
+
+	app := report.Images["app"]
+	assert.Regexp(t, `^[0-9a-f]{56}$`, app.DockerTag, "the image is a manifest list under werf's bare tag")
+	r, err := name.ParseReference(w.repoAddress() + ":" + app.DockerTag)
+	require.NoError(t, err)
+	idx, err := remote.Index(r)
+	require.NoError(t, err)
+	m, err := idx.IndexManifest()
+	require.NoError(t, err)
+	assert.Len(t, m.Manifests, 2)
+
+	snap, cfg, _ = w.load()
+	plan, err = pipeline.NewPlan(cfg)
+	require.NoError(t, err)
+	fake = &enginetest.Fake{}
+	again, err := (&pipeline.Build{Config: cfg, Snapshot: snap, Plan: plan, Storage: w.storage("st"), Builder: fake}).Run(context.Background())
+	require.NoError(t, err)
+	assert.Zero(t, fake.Shells(), "a second build makes nothing")
+	assert.Equal(t, app.DockerTag, again.Images["app"].DockerTag)
+}
+
+func mustRootFS(t *testing.T, img v1.Image) v1.RootFS {
+	t.Helper()
+	cfg, err := img.ConfigFile()
+	require.NoError(t, err)
+	return cfg.RootFS
 }
