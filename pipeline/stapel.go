@@ -160,32 +160,23 @@ func (s *Stapel) step(ctx context.Context, w *stapelWalk, st *stapel.Stage) (*re
 	if s.Make != nil {
 		return s.Make(ctx, w, st)
 	}
-	desc, _, err := s.lookup(ctx, st)
-	return desc, err
+	if s.Storage == nil {
+		return nil, nil
+	}
+	return s.Storage.Lookup(ctx, st.Digest, registry.Suitable(suitable(st)))
 }
 
-// lookup finds the stored stage werf would take for st: the oldest suitable
-// one (Stage.Select) among those of its digest.
-func (s *Stapel) lookup(ctx context.Context, st *stapel.Stage) (*registry.StageDesc, *stapel.Candidate, error) {
-	if s.Storage == nil {
-		return nil, nil, nil
-	}
-	var chosen *stapel.Candidate
-	desc, err := s.Storage.Lookup(ctx, st.Digest, registry.Suitable(func(ctx context.Context, d *registry.StageDesc) (bool, error) {
+// suitable is werf's choice of a stored stage for st (Stage.Select): the
+// lookup and the publish's re-check take the oldest it accepts.
+func suitable(st *stapel.Stage) func(ctx context.Context, d *registry.StageDesc) (bool, error) {
+	return func(ctx context.Context, d *registry.StageDesc) (bool, error) {
 		cand, err := stapelCandidate(ctx, d)
 		if err != nil {
 			return false, err
 		}
 		got, err := st.Select(ctx, []stapel.Candidate{cand})
-		if got != nil {
-			chosen = got
-		}
 		return got != nil, err
-	}))
-	if err != nil || desc == nil {
-		return nil, nil, err
 	}
-	return desc, chosen, nil
 }
 
 // remember keeps a stored stage this run found, for imports that read it.

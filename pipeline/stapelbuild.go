@@ -96,15 +96,8 @@ func (b *Build) makeStapelStage(ctx context.Context, w *stapelWalk, st *stapel.S
 	defer made.close()
 	done, err := b.runStep(ctx, stageStep{
 		where: where, name: string(st.Name), digest: st.Digest, labels: labels, quiet: true,
-		parent: w.prev,
-		suitable: func(ctx context.Context, d *registry.StageDesc) (bool, error) {
-			cand, err := stapelCandidate(ctx, d)
-			if err != nil {
-				return false, err
-			}
-			got, err := st.Select(ctx, []stapel.Candidate{cand})
-			return got != nil, err
-		},
+		parent:   w.prev,
+		suitable: suitable(st),
 		make: func(ctx context.Context) (registry.PushFunc, error) {
 			var err error
 			if own, err = w.chain.Building(ctx, st); err != nil {
