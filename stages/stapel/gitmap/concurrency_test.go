@@ -68,3 +68,35 @@ func TestConcurrentImages(t *testing.T) {
 		assert.Equal(t, results[0], results[i])
 	}
 }
+
+// Mappings of one repository by a branch and by a tag sync it separately: one
+// fetches while images of the other read the mirror (run with -race).
+func TestConcurrentFetchAndRead(t *testing.T) {
+	u := newUpstream(t)
+	u.push(map[string]string{"lib/a.txt": "lib v2\n"})
+	snap := project(t)
+	opts := gitmap.Options{Project: snap, CacheDir: t.TempDir(), Repos: gitmap.NewRepos()}
+	byBranch := []config.GitMapping{{URL: u.fileURL(), Add: "/lib", To: "/lib", Branch: "main", StageDependencies: config.StageDependencies{Setup: []string{"*"}}}}
+	byTag := []config.GitMapping{{URL: u.fileURL(), Add: "/lib", To: "/lib", Tag: "v1", StageDependencies: config.StageDependencies{Setup: []string{"*"}}}}
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for i := range 8 {
+		gms := byBranch
+		if i%2 == 1 {
+			gms = byTag
+		}
+		wg.Go(func() {
+			ms, err := gitmap.Open(ctx, gms, opts)
+			if !assert.NoError(t, err) {
+				return
+			}
+			_, err = ms[0].StageDependenciesChecksum(ctx, gitmap.StageSetup)
+			assert.NoError(t, err)
+			latest, _ := ms[0].Latest(ctx)
+			ok, err := ms[0].HasCommit(ctx, latest.Commit)
+			assert.NoError(t, err)
+			assert.True(t, ok)
+		})
+	}
+	wg.Wait()
+}

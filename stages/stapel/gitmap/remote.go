@@ -205,11 +205,14 @@ func (r *remote) clone(ctx context.Context) error {
 }
 
 // fetch is werf's fetch of a full mirror: every branch into
-// refs/remotes/origin, every tag, forced.
+// refs/remotes/origin, every tag, forced. It fetches through a repository of
+// its own: go-git's storage is not safe for concurrent use, and other images'
+// mappings may be reading r.goRepo meanwhile (open swaps in the result).
 func (r *remote) fetch(ctx context.Context) error {
-	r.mu.Lock()
-	repo := r.goRepo
-	r.mu.Unlock()
+	repo, err := git.PlainOpen(r.dir)
+	if err != nil {
+		return fmt.Errorf("open the git cache %s: %w", r.dir, err)
+	}
 	cfg, err := repo.Config()
 	if err != nil {
 		return fmt.Errorf("git cache %s: %w", r.dir, err)
