@@ -50,9 +50,9 @@ type Build struct {
 
 	ops operations // how long the run's operations took, for the report
 
-	stapel     *Stapel     // the run's Stapel images, addressed and made
-	warned     sync.Map    // warnings said, each once a run
-	stapelRuns stapelTasks // the Stapel tasks, for the walk that makes them
+	stapel *Stapel                  // the run's Stapel images, addressed and made
+	warned sync.Map                 // warnings said, each once a run
+	tasks  map[stapelKey]stapelTask // every task and its result, by image and platform
 
 	worktreeOnce sync.Once
 	worktreeSnap *source.Snapshot
@@ -110,8 +110,10 @@ func (b *Build) Run(ctx context.Context) (*Report, error) {
 	calc := stages.NewCalculator(b.Config, b.Snapshot)
 	tasks := b.Plan.Tasks()
 	results := make(map[*Task]*taskResult, len(tasks))
+	b.tasks = make(map[stapelKey]stapelTask, len(tasks))
 	for _, t := range tasks {
 		results[t] = &taskResult{done: make(chan struct{})}
+		b.tasks[stapelKey{t.Image.Name, t.Platform}] = stapelTask{t, results[t]}
 	}
 	b.stapel = &Stapel{
 		Config: b.Config, Snapshot: b.Snapshot, Storage: b.Storage, GitCacheDir: b.GitCacheDir,
@@ -119,10 +121,8 @@ func (b *Build) Run(ctx context.Context) (*Report, error) {
 		// A Stapel image's task starts once the tasks of the images it takes
 		// from are done: their results are final.
 		Finished: func(img *config.Image, platform string) *registry.StageDesc {
-			for t, r := range results {
-				if t.Image == img && t.Platform == platform {
-					return r.desc
-				}
+			if task, ok := b.tasks[stapelKey{img.Name, platform}]; ok {
+				return task.r.desc
 			}
 			return nil
 		},

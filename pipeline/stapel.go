@@ -46,6 +46,8 @@ type Stapel struct {
 	mu     sync.Mutex
 	images map[stapelKey]*stapelEntry
 	descs  map[string]*registry.StageDesc // stored stages this run found, by stage ID
+	// checksums are the import checksums of the run, by import source ID.
+	checksums map[string]*importChecksum
 }
 
 type stapelKey struct{ image, platform string }
@@ -73,6 +75,7 @@ func (s *Stapel) init() {
 		s.repos = gitmap.NewRepos()
 		s.images = map[stapelKey]*stapelEntry{}
 		s.descs = map[string]*registry.StageDesc{}
+		s.checksums = map[string]*importChecksum{}
 	})
 }
 

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
@@ -15,32 +14,12 @@ import (
 	"github.com/dagwerf/dagwerf/sync/registry"
 )
 
-// stapelTasks are the Stapel tasks of a build by image and platform, for the
-// walk that makes their stages.
-type stapelTasks struct {
-	mu    sync.Mutex
-	tasks map[stapelKey]stapelTask
-}
-
+// stapelTask is a task of the build with its result, by image and platform:
+// what the walk that makes a Stapel image's stages reports to. The map is made
+// before any task starts and only read after.
 type stapelTask struct {
 	t *Task
 	r *taskResult
-}
-
-func (s *stapelTasks) add(t *Task, r *taskResult) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.tasks == nil {
-		s.tasks = map[stapelKey]stapelTask{}
-	}
-	s.tasks[stapelKey{t.Image.Name, t.Platform}] = stapelTask{t, r}
-}
-
-func (s *stapelTasks) get(img *config.Image, platform string) (stapelTask, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st, ok := s.tasks[stapelKey{img.Name, platform}]
-	return st, ok
 }
 
 // runStapel builds a Stapel image for a platform: its stages in werf's order,
@@ -48,16 +27,14 @@ func (s *stapelTasks) get(img *config.Image, platform string) (stapelTask, bool)
 // as stored and published as it completes — shell stages on the engine, the
 // others registry-side.
 func (b *Build) runStapel(ctx context.Context, t *Task, r *taskResult) error {
-	b.stapelRuns.add(t, r)
 	a, err := b.stapel.Address(ctx, t.Image, t.Platform)
 	if err != nil {
 		return err
 	}
-	last := a.Stored[a.Last().Name]
-	if last == nil {
+	last := r.desc // addStage keeps the last stage made or found
+	if last == nil || last != a.Stored[a.Last().Name] {
 		return fmt.Errorf("image %q (%s): its last stage was not stored", t.Image.LogName(), t.Platform)
 	}
-	r.desc = last
 	name := t.LogName(b.Plan, b.LogPretty)
 	if r.buildTime > 0 && b.Explainer != nil {
 		// Said once the chain is walked: a Stapel explanation compares every stage.
@@ -78,7 +55,7 @@ func (b *Build) runStapel(ctx context.Context, t *Task, r *taskResult) error {
 // makeStapelStage finds one stage of a Stapel image being built, or makes it
 // from the previous stage as stored and publishes it.
 func (b *Build) makeStapelStage(ctx context.Context, w *stapelWalk, st *stapel.Stage) (*registry.StageDesc, error) {
-	task, ok := b.stapelRuns.get(w.img, w.platform)
+	task, ok := b.tasks[stapelKey{w.img.Name, w.platform}]
 	if !ok {
 		return nil, fmt.Errorf("image %q (%s) is not built in this run: build it first", w.img.LogName(), w.platform)
 	}

@@ -40,7 +40,7 @@ func dockerInstructionsChange(d *config.Docker) (registry.ConfigChange, error) {
 	}
 	return func(cfg *v1.ConfigFile, labels map[string]string) (*v1.ConfigFile, error) {
 		c := &cfg.Config
-		setLabels(c, d.Label)
+		_, _ = registry.AddLabels(cfg, d.Label) // it cannot fail
 		setEnv(c, d.Env)
 		for _, v := range d.Volume {
 			if c.Volumes == nil {
@@ -69,8 +69,7 @@ func dockerInstructionsChange(d *config.Docker) (registry.ConfigChange, error) {
 		if health != nil {
 			c.Healthcheck = health
 		}
-		setLabels(c, labels)
-		return cfg, nil
+		return registry.AddLabels(cfg, labels)
 	}, nil
 }
 
@@ -79,8 +78,7 @@ func dockerInstructionsChange(d *config.Docker) (registry.ConfigChange, error) {
 func envChange(env map[string]string) registry.ConfigChange {
 	return func(cfg *v1.ConfigFile, labels map[string]string) (*v1.ConfigFile, error) {
 		setEnv(&cfg.Config, env)
-		setLabels(&cfg.Config, labels)
-		return cfg, nil
+		return registry.AddLabels(cfg, labels)
 	}
 }
 
@@ -96,16 +94,6 @@ func setEnv(c *v1.Config, env map[string]string) {
 			c.Env = append(c.Env, kv)
 		}
 	}
-}
-
-func setLabels(c *v1.Config, labels map[string]string) {
-	if len(labels) == 0 {
-		return
-	}
-	if c.Labels == nil {
-		c.Labels = map[string]string{}
-	}
-	maps.Copy(c.Labels, labels)
 }
 
 // cmdOrEntrypoint is werf's CmdOrEntrypointStringToSlice: "[...]" is a JSON

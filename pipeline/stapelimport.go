@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -18,7 +19,30 @@ import (
 // image) and, in a build, recorded for the next run and for werf.
 type stapelImportChecksums struct{ s *Stapel }
 
+// importChecksum is one import source's checksum, worked out once a run
+// however many images and platforms take the same files (werf keys its record
+// by the source ID alone, so the first one found or written is every one's).
+type importChecksum struct {
+	once sync.Once
+	sum  stapel.ImportChecksum
+	err  error
+}
+
 func (c stapelImportChecksums) Checksum(ctx context.Context, req stapel.ImportRequest) (stapel.ImportChecksum, error) {
+	s := c.s
+	s.mu.Lock()
+	e := s.checksums[req.SourceID]
+	if e == nil {
+		e = &importChecksum{}
+		s.checksums[req.SourceID] = e
+	}
+	s.mu.Unlock()
+	e.once.Do(func() { e.sum, e.err = c.checksum(ctx, req) })
+	return e.sum, e.err
+}
+
+// checksum reads the import's record, or computes and records the checksum.
+func (c stapelImportChecksums) checksum(ctx context.Context, req stapel.ImportRequest) (stapel.ImportChecksum, error) {
 	s := c.s
 	force := false
 	if s.Storage != nil {

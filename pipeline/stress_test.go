@@ -141,6 +141,7 @@ shell:
 	report, cold := build(t)
 	assert.Equal(t, 1+images, cold.Shells(), "src's install and every service's setup")
 	assert.Len(t, report.Images, images+2)
+	assert.Equal(t, 1, reg.Count("PUT", "/manifests/import-metadata-"), "one checksum of src's /out, worked out and recorded once for all 30 images")
 
 	for range 2 {
 		again, warm := build(t)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -20,8 +21,23 @@ type External struct {
 	s    *Storage
 }
 
-// External reads the manifest (or index) a reference names now.
+// externalRead is one reference read, once a run however many stages and
+// platforms take it.
+type externalRead struct {
+	once sync.Once
+	e    *External
+	err  error
+}
+
+// External reads the manifest (or index) a reference names now, once a run.
 func (s *Storage) External(ctx context.Context, ref string) (*External, error) {
+	v, _ := s.externals.LoadOrStore(ref, &externalRead{})
+	r := v.(*externalRead)
+	r.once.Do(func() { r.e, r.err = s.readExternal(ctx, ref) })
+	return r.e, r.err
+}
+
+func (s *Storage) readExternal(ctx context.Context, ref string) (*External, error) {
 	var opts []name.Option
 	if r, err := name.ParseReference(ref); err == nil && slices.Contains(s.o.insecure, r.Context().RegistryStr()) {
 		opts = append(opts, name.Insecure)

@@ -29,6 +29,8 @@ type Storage struct {
 	recordMu     sync.Mutex
 	lastRecord   time.Time      // the creation time of the last record made
 	recordLayers map[*repo]bool // the repositories this run wrote the records' layer to
+
+	externals sync.Map // ref → *externalRead: each external image read once a run
 }
 
 // New opens the stages storage of a project in the repository repo (--repo).
