@@ -31,6 +31,9 @@ type policies struct {
 	finalRepo  string
 	cacheRepos map[string]map[string]bool // --cache-repo → its tags
 	concurrent map[string]string          // stage ID → what a build running meanwhile did with it
+	// concurrentImports are the import records a build wrote meanwhile: they
+	// protect their sources and are never deleted by this cleanup.
+	concurrentImports map[string]bool
 }
 
 // plan is every decision of a cleanup, before anything is deleted.
@@ -217,6 +220,7 @@ func decide(inv *registry.Inventory, git history, p policies) (*plan, error) {
 	// Import records: invalid ones, and those whose source stage is not kept.
 	for _, r := range inv.Imports {
 		switch {
+		case p.concurrentImports[r.Tag]:
 		case r.Invalid:
 			pl.deleteImports = append(pl.deleteImports, Item{Repo: inv.Repo, Tag: r.Tag, Type: TypeImportMeta, Reason: "invalid import record (its manifest or config is gone or broken)"})
 		case pl.stages.get(r.SourceStageID) == nil || pl.stages.get(r.SourceStageID).keep == "":

@@ -118,3 +118,37 @@ func TestDecideWerfRules(t *testing.T) {
 	require.Len(t, pl.rejected, 1)
 	assert.Equal(t, []string{rejected, "rej", rejected + "-rejected"}, []string{pl.rejected[0][0].Tag, pl.rejected[0][1].Tag, pl.rejected[0][2].Tag})
 }
+
+// A build running during the cleanup publishes a stage that imports from an
+// old stage, through an import record it writes meanwhile: the source is kept
+// for it, and the new record stays.
+func TestDecideKeepsWhatAConcurrentImportNeeds(t *testing.T) {
+	g := gittest.New(t)
+	g.WithOrigin()
+	now := time.Now().UTC().Truncate(time.Second)
+	g.CommitAt("c", now.Add(-10*time.Hour))
+	g.Git("push", "-q", "origin", "main")
+	h, err := source.OpenHistory(g.Dir)
+	require.NoError(t, err)
+
+	old := now.Add(-100 * time.Hour)
+	src := stageID('b', old.UnixMilli())
+	fresh := stageID('a', old.UnixMilli()) // created long ago by its config, published now
+	inv := &registry.Inventory{Repo: "registry.example.com/shop", Stages: []*registry.StoredStage{storedImage(src, old, nil)}}
+	inv.Tags = []string{src}
+	delta := &registry.Inventory{
+		Repo:    inv.Repo,
+		Stages:  []*registry.StoredStage{storedImage(fresh, old, map[string]string{labelImportChecksumPrefix + "x": "sum-new"})},
+		Imports: []registry.ImportRecord{{Tag: "import-metadata-new", ImportMetadata: registry.ImportMetadata{Checksum: "sum-new", SourceStageID: src}}},
+	}
+	delta.Tags = []string{fresh, "import-metadata-new"}
+
+	pl, err := decideWithConcurrent(inv, delta, h, policies{images: []string{"app"}, keepHours: 2, now: now})
+	require.NoError(t, err)
+	assert.Empty(t, pl.all(), "nothing goes: the source through the new record, and the record itself")
+	kept := map[string]string{}
+	for _, it := range pl.kept {
+		kept[it.Tag] = it.Reason
+	}
+	assert.Equal(t, "import source: imported by "+fresh, kept[src])
+}

@@ -156,14 +156,14 @@ func (x *executor) one(ctx context.Context, it Item) (ok bool, err error) {
 		x.mu.Lock()
 		x.rep.Kept = append(x.rep.Kept, Item{Repo: it.Repo, Tag: it.Tag, Type: it.Type, Reason: "shares its manifest with the kept tag " + shared.Kept + ", and the registry deletes only whole manifests"})
 		x.mu.Unlock()
-		fmt.Fprintf(x.o.Out, "Kept %s:%s: %v\n", it.Repo, it.Tag, err)
+		x.printf("Kept %s:%s: %v\n", it.Repo, it.Tag, err)
 		x.markFailed(it)
 		return false, nil
 	case ctx.Err() != nil:
 		return false, ctx.Err()
 	case it.Type == TypeCacheStage:
 		// werf: a cache repo that cannot be cleaned is a warning.
-		fmt.Fprintf(x.o.Out, "Warning: %s:%s stays in the cache repo: %v\n", it.Repo, it.Tag, err)
+		x.printf("Warning: %s:%s stays in the cache repo: %v\n", it.Repo, it.Tag, err)
 		return false, nil
 	default:
 		x.fail(it, err.Error())
@@ -171,8 +171,15 @@ func (x *executor) one(ctx context.Context, it Item) (ok bool, err error) {
 	}
 }
 
+// printf writes to the output one line at a time: deletions run in parallel.
+func (x *executor) printf(format string, args ...any) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	fmt.Fprintf(x.o.Out, format, args...)
+}
+
 func (x *executor) fail(it Item, why string) {
-	fmt.Fprintf(x.o.Out, "Warning: %s:%s was not deleted: %s\n", it.Repo, it.Tag, why)
+	x.printf("Warning: %s:%s was not deleted: %s\n", it.Repo, it.Tag, why)
 	x.mu.Lock()
 	x.rep.Failed = append(x.rep.Failed, Item{Repo: it.Repo, Tag: it.Tag, Type: it.Type, Reason: why})
 	x.mu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -79,6 +80,7 @@ func (a KubeAccess) Clusters() ([]Cluster, error) {
 		if err != nil {
 			return nil, fmt.Errorf("kube context %s: %w", n, err)
 		}
+		boundRequests(rc)
 		c, err := kubernetes.NewForConfig(rc)
 		if err != nil {
 			return nil, fmt.Errorf("kube context %s: %w", n, err)
@@ -87,6 +89,7 @@ func (a KubeAccess) Clusters() ([]Cluster, error) {
 	}
 	if len(out) == 0 && a.ConfigPath == "" && a.ConfigBase64 == "" {
 		if rc, err := rest.InClusterConfig(); err == nil {
+			boundRequests(rc)
 			c, err := kubernetes.NewForConfig(rc)
 			if err != nil {
 				return nil, err
@@ -211,4 +214,14 @@ func jobFinished(j batchv1.Job) bool {
 		}
 	}
 	return false
+}
+
+// requestTimeout bounds one request to an API server, unless the kubeconfig
+// sets one: a cluster that never answers must not hang the cleanup.
+const requestTimeout = 30 * time.Second
+
+func boundRequests(rc *rest.Config) {
+	if rc.Timeout == 0 {
+		rc.Timeout = requestTimeout
+	}
 }

@@ -144,6 +144,13 @@ func decideWithConcurrent(inv, delta *registry.Inventory, git history, p policie
 	merged := *inv
 	merged.Tags = append(append([]string(nil), inv.Tags...), delta.Tags...)
 	merged.Stages = append(append([]*registry.StoredStage(nil), inv.Stages...), delta.Stages...)
+	// A new stage's import names its source through a record it may have just
+	// written: the record protects the source, and stays.
+	merged.Imports = append(append([]registry.ImportRecord(nil), inv.Imports...), delta.Imports...)
+	p.concurrentImports = map[string]bool{}
+	for _, r := range delta.Imports {
+		p.concurrentImports[r.Tag] = true
+	}
 	// The new records themselves are left out of this cleanup's decisions:
 	// their commits may not be fetched yet, and they are the build's to write.
 	keep := map[string]string{}

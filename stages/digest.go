@@ -86,7 +86,7 @@ func (id StageID) String() string { return id.Digest + "-" + strconv.FormatInt(i
 // a `-rejected` stage) is an error.
 func ParseStageID(tag string) (StageID, error) {
 	digest, ts, ok := strings.Cut(tag, "-")
-	if !ok || len(digest) != DigestLength || !isHex(digest) {
+	if !ok || !IsDigest(digest) {
 		return StageID{}, fmt.Errorf("%q is not a stage tag (<56-hex digest>-<unix millis>)", tag)
 	}
 	ms, err := strconv.ParseInt(ts, 10, 64)
@@ -95,6 +95,9 @@ func ParseStageID(tag string) (StageID, error) {
 	}
 	return StageID{Digest: digest, CreatedAt: ms}, nil
 }
+
+// IsDigest reports whether s is a stage digest: 56 lower-case hex characters.
+func IsDigest(s string) bool { return len(s) == DigestLength && isHex(s) }
 
 func isHex(s string) bool {
 	for _, c := range s {

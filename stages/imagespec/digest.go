@@ -1,7 +1,6 @@
 package imagespec
 
 import (
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -60,7 +59,7 @@ func Digest(platform, prevDigest string, spec *config.ImageSpec) (string, error)
 	if spec == nil {
 		return "", errors.New("imageSpec stage digest: no imageSpec")
 	}
-	if !isDigest(prevDigest) {
+	if !stages.IsDigest(prevDigest) {
 		return "", fmt.Errorf("imageSpec stage digest: previous stage digest %q is not %d lower-case hex characters", prevDigest, stages.DigestLength)
 	}
 	return stages.StageDigest(platform, StageName, Dependencies(spec), prevDigest, ""), nil
@@ -88,12 +87,4 @@ func sortedPairs(m map[string]string) []string {
 		out = append(out, k, m[k])
 	}
 	return out
-}
-
-func isDigest(s string) bool {
-	if len(s) != stages.DigestLength || strings.ToLower(s) != s {
-		return false
-	}
-	_, err := hex.DecodeString(s)
-	return err == nil
 }

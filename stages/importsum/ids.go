@@ -1,12 +1,11 @@
 package importsum
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"path"
 	"strings"
 
 	"github.com/dagwerf/dagwerf/config"
+	"github.com/dagwerf/dagwerf/stages"
 )
 
 // NothingChecksum is the checksum of an import that takes no file: the MD5 of
@@ -56,7 +55,7 @@ func ExternalSource(ref string) string { return externalImagePrefix + ":" + ref 
 // that mode is not reproduced.
 func SourceID(sourceContentDigest string, spec Spec) string {
 	spec = SpecOf(config.FileImport{Add: spec.Add, IncludePaths: spec.IncludePaths, ExcludePaths: spec.ExcludePaths})
-	return sha256Hash(
+	return stages.Sha256(
 		"SourceImageContentDigest", sourceContentDigest,
 		"Add", spec.Add,
 		"IncludePaths", strings.Join(spec.IncludePaths, "///"),
@@ -72,7 +71,7 @@ func ID(imp config.FileImport) string {
 	if imp.Artifact {
 		imageName, artifactName = "", imp.Image
 	}
-	return sha256Hash(
+	return stages.Sha256(
 		"ImageName", imageName,
 		"ArtifactName", artifactName,
 		"Stage", imp.Stage,
@@ -102,7 +101,7 @@ func SourceStageIDLabel(imp config.FileImport) string {
 // (pkg/build/stage/dependencies.go), hashed into the dependencies stage's digest
 // after "DependencyImport".
 func DependencyImportID(imp config.Import) string {
-	return sha256Hash("Type", string(imp.Type), "TargetEnv", imp.TargetEnv)
+	return stages.Sha256("Type", string(imp.Type), "TargetEnv", imp.TargetEnv)
 }
 
 // werfForm is an import as werf's config holds it (pkg/config/raw_import.go,
@@ -128,10 +127,4 @@ func cleanAll(paths []string) []string {
 		out[i] = path.Clean(p)
 	}
 	return out
-}
-
-// sha256Hash is werf's util.Sha256Hash: SHA-256 of the arguments joined with ":::".
-func sha256Hash(args ...string) string {
-	sum := sha256.Sum256([]byte(strings.Join(args, ":::")))
-	return hex.EncodeToString(sum[:])
 }

@@ -33,8 +33,8 @@ type Deleter struct {
 	mu       sync.Mutex
 	digests  map[string]v1.Hash // tag → manifest, as far as known
 	kept     map[v1.Hash]string // manifest → a kept tag that points to it; built once
-	keptErr  error
 	keptDone bool
+	keptMu   sync.Mutex // one reading of the kept tags at a time: the others wait for it
 
 	byDigest atomic.Bool  // the registry refused to delete a tag: delete by digest
 	scope    atomic.Int32 // the deleteScopes in use
@@ -256,15 +256,21 @@ func (d *Deleter) keptTag(ctx context.Context, h v1.Hash) (string, error) {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.kept[h], d.keptErr
+	return d.kept[h], nil
 }
 
 // keptReaders bounds the manifests read at once to find the kept ones.
 const keptReaders = 16
 
 func (d *Deleter) readKept(ctx context.Context) error {
+	d.keptMu.Lock()
+	defer d.keptMu.Unlock()
 	var unknown []string
 	d.mu.Lock()
+	if d.keptDone { // another deletion read them while this one waited
+		d.mu.Unlock()
+		return nil
+	}
 	for _, t := range d.all {
 		if _, ok := d.digests[t]; !ok && !d.doomed[t] {
 			unknown = append(unknown, t)
@@ -284,9 +290,6 @@ func (d *Deleter) readKept(ctx context.Context) error {
 	err := g.Wait()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.keptDone {
-		return d.keptErr
-	}
 	if err != nil {
 		return err // not kept: a later deletion tries again
 	}

@@ -15,6 +15,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/dagwerf/dagwerf/stages"
 )
 
 // What a cleanup reads of --repo, as werf's does (pkg/storage/
@@ -115,25 +117,13 @@ func ManagedImageName(tag string) (string, bool) {
 // characters long, which werf would take for a stage.
 func ParseStageTag(tag string) (digest string, millis int64, ok bool) {
 	switch {
-	case len(tag) == 56 && isLowerHex(tag):
+	case stages.IsDigest(tag):
 		return tag, 0, true
-	case len(tag) == 70 && tag[56] == '-' && isLowerHex(tag[:56]):
-		ms, err := strconv.ParseInt(tag[57:], 10, 64)
-		if err != nil || ms < 0 {
-			return "", 0, false
-		}
-		return tag[:56], ms, true
+	case len(tag) == 70:
+		id, err := stages.ParseStageID(tag)
+		return id.Digest, id.CreatedAt, err == nil
 	}
 	return "", 0, false
-}
-
-func isLowerHex(s string) bool {
-	for _, c := range s {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return s != ""
 }
 
 var rejectedTagPattern = regexp.MustCompile(`^([0-9a-f]{56}-[0-9]+)-rejected$`)
@@ -484,8 +474,8 @@ func (s *Storage) RepoTags(ctx context.Context, address string) ([]string, error
 }
 
 // InventorySince lists --repo again and reads what appeared since inv was
-// taken: the new stages (their manifests and configs), meta records and
-// custom-tag records. A cleanup keeps what builds running meanwhile linked
+// taken: the new stages (their manifests and configs), meta records,
+// custom-tag records and import records. A cleanup keeps what builds running meanwhile linked
 // or published.
 func (s *Storage) InventorySince(ctx context.Context, inv *Inventory, parallel int) (*Inventory, error) {
 	set, err := s.primary.tags.fresh(ctx)
@@ -497,13 +487,15 @@ func (s *Storage) InventorySince(ctx context.Context, inv *Inventory, parallel i
 		old[t] = true
 	}
 	delta := &Inventory{Repo: inv.Repo}
-	var stageTags, customTagRecords []string
+	var stageTags, customTagRecords, importRecords []string
 	for _, t := range set.tags() {
 		if old[t] {
 			continue
 		}
 		delta.Tags = append(delta.Tags, t)
 		switch {
+		case strings.HasPrefix(t, importMetadataPrefix):
+			importRecords = append(importRecords, t)
 		case strings.HasPrefix(t, metaPrefix):
 			if rec, ok := parseMetaTag(t); ok {
 				delta.Meta = append(delta.Meta, rec)
@@ -525,6 +517,9 @@ func (s *Storage) InventorySince(ctx context.Context, inv *Inventory, parallel i
 		return nil, err
 	}
 	if delta.CustomTags, err = r.customTagRecords(ctx, customTagRecords); err != nil {
+		return nil, err
+	}
+	if delta.Imports, err = r.importRecords(ctx, importRecords); err != nil {
 		return nil, err
 	}
 	return delta, nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"sort"
+
+	"github.com/dagwerf/dagwerf/stages"
 )
 
 // NextStageDependencies is what a git stage adds to the digest of the stage
@@ -24,7 +26,7 @@ func NextStageDependencies(ctx context.Context, mappings []*Mapping, labels map[
 		commits = append(commits, m.latest.Commit)
 	}
 	sort.Strings(commits)
-	return sha256Args(commits...), nil
+	return stages.Sha256(commits...), nil
 }
 
 // Suitable reports whether a found git stage may be used now (werf's

@@ -149,14 +149,6 @@ func (m *Mapping) VirtualMergeIntoCommitLabel() string {
 // file ("directory", "file").
 func (m *Mapping) TypeLabel() string { return labelName(m.paramsHash, "type") }
 
-func sha256Hex(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
-}
-
-// sha256Args is werf's util.Sha256Hash: the arguments joined with ":::".
-func sha256Args(args ...string) string { return sha256Hex(strings.Join(args, ":::")) }
-
 // Name is werf's name of the mapping in its messages: "own" for the project's
 // repository, else the remote repository's name ("company/name").
 func (m *Mapping) Name() string { return m.spec.name }

@@ -24,6 +24,7 @@ import (
 
 	"github.com/dagwerf/dagwerf/config"
 	"github.com/dagwerf/dagwerf/source"
+	"github.com/dagwerf/dagwerf/stages"
 	"github.com/dagwerf/dagwerf/stages/internal/once"
 )
 
@@ -112,7 +113,7 @@ func mirrorID(ep *transport.Endpoint) string {
 	if ep.Port > 0 {
 		host += ":" + strconv.Itoa(ep.Port)
 	}
-	return sha256Hex(filepath.Join("protocol-"+ep.Protocol, host, ep.Path))
+	return stages.Sha256(filepath.Join("protocol-"+ep.Protocol, host, ep.Path))
 }
 
 // sync brings the mirror up to date: cloned when missing, fetched otherwise;
